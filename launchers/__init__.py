@@ -1,0 +1,1 @@
+"""boss launchers package."""

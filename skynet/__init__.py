@@ -1,0 +1,1 @@
+"""boss skynet package."""
