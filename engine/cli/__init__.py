@@ -1,0 +1,1 @@
+"""The ``boss`` command line (thin: every command calls library functions)."""
