@@ -7,6 +7,8 @@ The process ``on_error`` subprocess runs meanwhile. Other parallel branches keep
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.interpreter.flow import begin, finish, restart, tear_down_children
 from engine.interpreter.run import Run
 from engine.interpreter.state import ErrorInfo, Node, NodeStatus, Purpose, Role
@@ -138,5 +140,5 @@ def timed_out(run: Run, node: Node) -> None:
     fail(run, node, error_at(run, node, "timeout", text, retryable=True))
 
 
-def _error_data(error: ErrorInfo) -> dict[str, object]:
+def _error_data(error: ErrorInfo) -> dict[str, Any]:
     return {"error": error.scope()}

@@ -152,8 +152,8 @@ class Simulation:
                 outcome.end_time = now
         if self.script.reply_order == "reverse":
             replies.reverse()
-        for at, reply in replies:
-            self._push(at, 0, reply)
+        for at, answer in replies:
+            self._push(at, 0, answer)
 
     def _maybe_approve(self, record: Record) -> None:
         """Simulated people approve at once, unless the script's actions answer that step."""

@@ -65,7 +65,7 @@ class Action(BaseModel):
         """What the action does."""
         for verb in ("approve", "reject", "retry", "skip", "cancel", "pause", "resume"):
             if getattr(self, verb):
-                return verb  # type: ignore[return-value]
+                return verb
         raise ScriptError("an action needs one of approve, reject, retry, skip, cancel, pause, resume")
 
 

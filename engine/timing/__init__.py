@@ -1,7 +1,14 @@
 """Time as the process language speaks it: durations, instants, calendar rules with zones and DST."""
 
 from engine.timing.calendar import (
-    CalendarRule, check_time_spec, describe_rule, next_time, occurrences, parse_instant, parse_rule, parse_zone,
+    CalendarRule,
+    check_time_spec,
+    describe_rule,
+    next_time,
+    occurrences,
+    parse_instant,
+    parse_rule,
+    parse_zone,
 )  # fmt: skip
 from engine.timing.durations import format_duration, parse_duration
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule
@@ -43,6 +44,7 @@ class CalendarRule:
     freq: int
     byweekday: tuple[rrule.weekday, ...] | None = None
     bysetpos: int | None = None
+    bymonthday: int | None = None
     hour: int = 0
     minute: int = 0
     second: int = 0
@@ -52,7 +54,9 @@ class CalendarRule:
         """Naive wall-clock occurrences from ``start`` (naive, in the rule's zone) on."""
         if self.rrule_text is not None:
             return iter(_rrulestr(self.rrule_text, start.replace(hour=0, minute=0, second=0, microsecond=0)))
-        recurrence = rrule.rrule(self.freq, dtstart=start, byweekday=self.byweekday, bysetpos=self.bysetpos,
+        freq: Any = self.freq  # dateutil's stubs want a Literal; the constants are plain ints
+        recurrence = rrule.rrule(freq, dtstart=start, byweekday=self.byweekday, bysetpos=self.bysetpos,
+                                 bymonthday=self.bymonthday,
                                  byhour=self.hour, byminute=self.minute, bysecond=self.second)
         return iter(recurrence)
 
@@ -102,27 +106,26 @@ def parse_rule(text: str) -> CalendarRule:
     if len(words) != 2:
         raise TimeSpecError(f"cannot read calendar rule {text!r}: {_RULE_HELP}")
     first, what = words
-    fields = _rule_fields(first, what, text)
-    return CalendarRule(text=text, hour=hour, minute=minute, second=second, **fields)
+    rule = _rule_for(first, what, text)
+    return replace(rule, hour=hour, minute=minute, second=second)
 
 
-def _rule_fields(first: str, what: str, text: str) -> dict[str, object]:
+def _rule_for(first: str, what: str, text: str) -> CalendarRule:
     if first == "every":
         if what == "day":
-            return {"freq": rrule.DAILY}
+            return CalendarRule(text, rrule.DAILY)
         if what in ("weekday", "weekdays"):
-            return {"freq": rrule.DAILY, "byweekday": _WORKDAYS}
+            return CalendarRule(text, rrule.DAILY, byweekday=_WORKDAYS)
         if what in _WEEKDAYS:
-            return {"freq": rrule.WEEKLY, "byweekday": (_WEEKDAYS[what],)}
+            return CalendarRule(text, rrule.WEEKLY, byweekday=(_WEEKDAYS[what],))
     elif first in _ORDINALS:
         n = _ORDINALS[first]
         if what == "weekday":
-            return {"freq": rrule.MONTHLY, "byweekday": _WORKDAYS, "bysetpos": n}
+            return CalendarRule(text, rrule.MONTHLY, byweekday=_WORKDAYS, bysetpos=n)
         if what == "day":
-            return {"freq": rrule.MONTHLY, "byweekday": None, "bysetpos": None, "rrule_text":
-                    f"RRULE:FREQ=MONTHLY;BYMONTHDAY={n}"}
+            return CalendarRule(text, rrule.MONTHLY, bymonthday=n)
         if what in _WEEKDAYS:
-            return {"freq": rrule.MONTHLY, "byweekday": (_WEEKDAYS[what](n),)}
+            return CalendarRule(text, rrule.MONTHLY, byweekday=(_WEEKDAYS[what](n),))
     raise TimeSpecError(f"cannot read calendar rule {text!r}: {_RULE_HELP}")
 
 

@@ -84,9 +84,9 @@ def _done(run: Run, node: Node, reply: Reply) -> None:
     for key, value in reply.fields.items():
         if key not in RESERVED_NAMES:
             run.write(node, key, value)
-    key = step.result_key
-    if key is not None:
-        run.write(node, key, reply.result)
+    result_key = step.result_key
+    if result_key is not None:
+        run.write(node, result_key, reply.result)
     finish(run, node, "done", result=summarize(reply.result), instance=reply.instance)
 
 
