@@ -56,3 +56,17 @@ class LaunchError(BossError):
 
 class NotFoundError(BossError):
     """A named thing (process definition, process, step, participant) does not exist."""
+
+
+class StoreError(BossError):
+    """The store cannot be opened, migrated or written (bad URL, database down, schema too new)."""
+
+
+class TransportError(BossError):
+    """The message broker cannot be reached or refused an operation."""
+
+
+class RequestError(BossError):
+    """The engine refused a launch or command (the reason comes from the engine)."""
+
+    exit_code = 1
