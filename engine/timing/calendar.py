@@ -1,187 +1,154 @@
-"""Instants and calendar rules in a time zone: when a ``wait`` ends and when a schedule fires.
+"""When a ``wait: {until: ...}`` ends and when a calendar schedule fires: specs turned into instants.
 
-A spec is an ISO 8601 timestamp (with an offset: exact; without: wall time in the zone), a date, a rule
-in words (``second friday 09:00``, ``last weekday``, ``every monday 08:00``, ``every day 06:00``) or an
-RFC 5545 ``RRULE:`` string. Rules are evaluated in the zone's wall time with :mod:`dateutil.rrule`, then
-turned into instants: a wall time in a spring-forward gap moves forward by the gap, a wall time that occurs
-twice (fall back) means the first. This is what ``fold=0`` gives with :mod:`zoneinfo`.
+A spec is an ISO 8601 timestamp or date (see :mod:`engine.timing.instants`), a rule in words (see
+:mod:`engine.timing.words`) or an ``RRULE:`` string (see :mod:`engine.timing.rfc5545`). Rules are
+evaluated in the wall time of an IANA zone (default UTC) and turned into instants with the DST rule of
+:mod:`engine.timing.zones`: a wall time in the spring-forward gap moves forward by the gap, and a wall
+time that occurs twice means the first. Every instant returned is an aware datetime in UTC.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from dateutil import rrule
+from zoneinfo import ZoneInfo
 
 from engine.errors import TimeSpecError
+from engine.timing.instants import parse_instant
+from engine.timing.rfc5545 import parse_rrule
+from engine.timing.rule import CalendarRule
+from engine.timing.words import SPEC_HELP, parse_words
+from engine.timing.zones import instant_to_wall, parse_zone, wall_to_instant
 
-_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-             "fifth": 5, "5th": 5, "last": -1}
-_WEEKDAYS = {
-    "monday": rrule.MO, "mon": rrule.MO, "tuesday": rrule.TU, "tue": rrule.TU, "tues": rrule.TU,
-    "wednesday": rrule.WE, "wed": rrule.WE, "thursday": rrule.TH, "thu": rrule.TH, "thur": rrule.TH,
-    "thurs": rrule.TH, "friday": rrule.FR, "fri": rrule.FR, "saturday": rrule.SA, "sat": rrule.SA,
-    "sunday": rrule.SU, "sun": rrule.SU,
-}  # fmt: skip
-_WORKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR)
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
-_TAIL = re.compile(r"\s+of\s+(?:the|each|every)\s+month$")
-_RULE_HELP = ("use e.g. 'second friday 09:00', 'last weekday', 'every monday 08:00', 'every day 06:00', "
-              "an RRULE: string, or an ISO 8601 time")
-_MAX_SCAN = 10_000
-
-
-@dataclass(frozen=True)
-class CalendarRule:
-    """A recurrence in wall time: what ``rrule`` needs, minus the start."""
-
-    text: str
-    freq: int
-    byweekday: tuple[rrule.weekday, ...] | None = None
-    bysetpos: int | None = None
-    bymonthday: int | None = None
-    hour: int = 0
-    minute: int = 0
-    second: int = 0
-    rrule_text: str | None = None
-
-    def iterate(self, start: datetime) -> Iterator[datetime]:
-        """Naive wall-clock occurrences from ``start`` (naive, in the rule's zone) on."""
-        if self.rrule_text is not None:
-            return iter(_rrulestr(self.rrule_text, start.replace(hour=0, minute=0, second=0, microsecond=0)))
-        freq: Any = self.freq  # dateutil's stubs want a Literal; the constants are plain ints
-        recurrence = rrule.rrule(freq, dtstart=start, byweekday=self.byweekday, bysetpos=self.bysetpos,
-                                 bymonthday=self.bymonthday,
-                                 byhour=self.hour, byminute=self.minute, bysecond=self.second)
-        return iter(recurrence)
-
-
-def parse_zone(name: str | None) -> ZoneInfo:
-    """An IANA time zone; None means UTC."""
-    if name is None or name in ("UTC", "utc", "Z"):
-        return ZoneInfo("UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise TimeSpecError(f"unknown time zone {name!r}: use an IANA name such as Europe/Helsinki") from exc
-
-
-def parse_instant(text: str, tz: ZoneInfo | None = None) -> datetime | None:
-    """An ISO 8601 time or date as an instant in UTC, or None when ``text`` is not ISO 8601 at all.
-
-    A time without an offset (and a date, meaning 00:00) is wall time in ``tz`` (default UTC).
-    """
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz or UTC)
-    return value.astimezone(UTC)
+# Scanning starts this much wall time before the point of interest: a DST gap can move an earlier wall
+# time to a later instant (Pacific/Apia once skipped a whole day).
+_LOOKBACK = timedelta(days=2)
+# How far one scan looks ahead. A rule with no occurrence in this window is treated as finished (rules
+# that never occur at all are refused when parsed, see engine.timing.rfc5545).
+_WINDOW = timedelta(days=50 * 366)
 
 
 def parse_rule(text: str) -> CalendarRule:
-    """A calendar rule in words or as ``RRULE:``.
+    """Read a calendar rule: words (``second friday 09:00``) or ``RRULE:...``, case-insensitive.
 
     Raises:
-        TimeSpecError: the text is not a rule this module understands.
+        TimeSpecError: the text is empty or not a rule; the message shows the accepted forms.
     """
-    cleaned = " ".join(text.strip().split())
-    if cleaned.upper().startswith("RRULE:"):
-        _rrulestr(cleaned, datetime(2000, 1, 1))
-        return CalendarRule(text=text, freq=rrule.DAILY, rrule_text=cleaned)
-    words = _TAIL.sub("", cleaned.lower()).split()
-    hour = minute = second = 0
-    if words and _TIME.match(words[-1]):
-        match = _TIME.match(words.pop())
-        assert match is not None
-        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
-    elif words and ":" in words[-1]:
-        raise TimeSpecError(f"bad time of day {words[-1]!r} in {text!r}: use HH:MM in 24-hour form")
-    if len(words) != 2:
-        raise TimeSpecError(f"cannot read calendar rule {text!r}: {_RULE_HELP}")
-    first, what = words
-    rule = _rule_for(first, what, text)
-    return replace(rule, hour=hour, minute=minute, second=second)
-
-
-def _rule_for(first: str, what: str, text: str) -> CalendarRule:
-    if first == "every":
-        if what == "day":
-            return CalendarRule(text, rrule.DAILY)
-        if what in ("weekday", "weekdays"):
-            return CalendarRule(text, rrule.DAILY, byweekday=_WORKDAYS)
-        if what in _WEEKDAYS:
-            return CalendarRule(text, rrule.WEEKLY, byweekday=(_WEEKDAYS[what],))
-    elif first in _ORDINALS:
-        n = _ORDINALS[first]
-        if what == "weekday":
-            return CalendarRule(text, rrule.MONTHLY, byweekday=_WORKDAYS, bysetpos=n)
-        if what == "day":
-            return CalendarRule(text, rrule.MONTHLY, bymonthday=n)
-        if what in _WEEKDAYS:
-            return CalendarRule(text, rrule.MONTHLY, byweekday=(_WEEKDAYS[what](n),))
-    raise TimeSpecError(f"cannot read calendar rule {text!r}: {_RULE_HELP}")
-
-
-def _rrulestr(text: str, dtstart: datetime) -> rrule.rrule:
-    try:
-        result = rrule.rrulestr(text, dtstart=dtstart)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise TimeSpecError(f"bad RRULE {text!r}: {exc}") from exc
-    if not isinstance(result, rrule.rrule):
-        raise TimeSpecError(f"bad RRULE {text!r}: give exactly one rule")
-    return result
-
-
-def check_time_spec(spec: str, tz: str | None) -> None:
-    """Check a ``wait: {until: ...}`` spec and its zone without computing anything."""
-    zone = parse_zone(tz)
-    if not spec or not spec.strip():
-        raise TimeSpecError(f"empty time: {_RULE_HELP}")
-    if parse_instant(spec, zone) is None:
-        parse_rule(spec)
-
-
-def occurrences(spec: str, tz: str | None, after: datetime) -> Iterator[datetime]:
-    """Successive occurrences of a rule strictly after ``after``, as instants in UTC."""
-    zone = parse_zone(tz)
-    rule = parse_rule(spec)
-    local = after.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    last = after
-    for scanned, naive in enumerate(rule.iterate(start)):
-        instant = naive.replace(tzinfo=zone).astimezone(UTC)
-        if instant > last:
-            last = instant
-            yield instant
-        elif scanned > _MAX_SCAN:
-            return
+    stripped = text.strip()
+    if not stripped:
+        raise TimeSpecError(f"empty time: {SPEC_HELP}")
+    if stripped[:6].upper() == "RRULE:":
+        return parse_rrule(text)
+    return parse_words(text)
 
 
 def next_time(spec: str, tz: str | None, after: datetime) -> datetime:
-    """When a ``wait: {until: spec, tz: tz}`` that starts at ``after`` ends, in UTC.
+    """When a wait for ``spec`` that starts at ``after`` ends: an aware datetime in UTC.
 
-    An ISO time is returned as is, even when it is not after ``after``: a time in the past means the wait
-    is already over. A rule gives its first occurrence strictly after ``after``.
+    For a rule, the first occurrence strictly after ``after`` (so an ``after`` exactly at an occurrence
+    gives the next one). An absolute timestamp or date is returned as is, even when it is not after
+    ``after``: a time in the past means the wait is already over (overdue), not an error.
+
+    Args:
+        spec: an ISO 8601 timestamp or date, a rule in words, or an ``RRULE:`` string.
+        tz: the IANA zone for rules and for timestamps without an offset; None means UTC.
+        after: an aware datetime in any zone.
 
     Raises:
-        TimeSpecError: the spec or zone is not understood, or the rule has no later occurrence.
+        TimeSpecError: the spec or zone cannot be read, or the rule has no later occurrence.
+        ValueError: ``after`` is naive (a programming error, not the author's).
     """
+    _require_aware(after)
     zone = parse_zone(tz)
     instant = parse_instant(spec, zone)
     if instant is not None:
         return instant
-    for occurrence in occurrences(spec, tz, after):
+    for occurrence in _rule_instants(parse_rule(spec), zone, after):
         return occurrence
-    raise TimeSpecError(f"{spec!r} has no occurrence after {after.isoformat()}")
+    raise TimeSpecError(
+        f"calendar rule {spec!r} has no occurrence after {after.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}: "
+        "check its UNTIL and BY... parts"
+    )
+
+
+def occurrences(spec: str, tz: str | None, after: datetime) -> Iterator[datetime]:
+    """Successive occurrences of ``spec`` strictly after ``after``: aware, in UTC, increasing, no repeats.
+
+    The spec is read before this returns, so errors are raised here and not on the first ``next()``. An
+    absolute timestamp yields itself once if it is after ``after``, and nothing otherwise. A rule yields
+    until its UNTIL, or forever.
+
+    Raises:
+        TimeSpecError: the spec or zone cannot be read.
+        ValueError: ``after`` is naive.
+    """
+    _require_aware(after)
+    zone = parse_zone(tz)
+    instant = parse_instant(spec, zone)
+    if instant is not None:
+        return iter([instant] if instant > after else [])
+    return _rule_instants(parse_rule(spec), zone, after)
+
+
+def check_time_spec(spec: str, tz: str | None) -> None:
+    """Check a ``wait: {until: ...}`` spec and its zone when a definition is validated.
+
+    An RRULE that can never occur (February 30th) is refused. The check does not depend on the current
+    time, so a rule whose UNTIL has passed, or a timestamp in the past, passes here: the wait then fails
+    (rule) or ends at once (timestamp) when it starts.
+
+    Raises:
+        TimeSpecError: the zone or spec cannot be read, or the rule never occurs.
+    """
+    zone = parse_zone(tz)
+    if parse_instant(spec, zone) is None:
+        parse_rule(spec)
 
 
 def describe_rule(spec: str, tz: str | None) -> str:
-    """The spec with its zone, as shown in timelines (``second friday 09:00 (America/Chicago)``)."""
-    return f"{spec} ({tz or 'UTC'})"
+    """The spec for people, with its zone: ``second Friday of each month at 09:00 in America/Chicago``.
+
+    Timestamps are shown in the zone (``2026-12-25 09:00 in Europe/Helsinki``); ``RRULE:`` strings are
+    shown as written.
+
+    Raises:
+        TimeSpecError: the zone or spec cannot be read.
+    """
+    zone = parse_zone(tz)
+    instant = parse_instant(spec, zone)
+    if instant is None:
+        return f"{parse_rule(spec).summary} in {zone.key}"
+    local = instant.astimezone(zone)
+    shown = f"{local:%Y-%m-%d %H:%M:%S}" if local.second else f"{local:%Y-%m-%d %H:%M}"
+    return f"{shown} in {zone.key}"
+
+
+def _rule_instants(rule: CalendarRule, zone: ZoneInfo, after: datetime) -> Iterator[datetime]:
+    """Instants of ``rule`` in ``zone`` strictly after ``after``, scanning one window at a time."""
+    last = after.astimezone(UTC)
+    until = _until_instant(rule, zone)
+    while True:
+        start = max(instant_to_wall(last, zone), datetime.min + _LOOKBACK) - _LOOKBACK
+        found = False
+        for wall in rule.wall_times(start, min(start, datetime.max - _WINDOW) + _WINDOW):
+            instant = wall_to_instant(wall, zone)
+            if until is not None and instant > until:
+                return
+            if instant > last:  # also drops instants repeated by a DST gap
+                last, found = instant, True
+                yield instant
+        if not found:
+            return
+
+
+def _until_instant(rule: CalendarRule, zone: ZoneInfo) -> datetime | None:
+    if rule.until is None:
+        return None
+    if rule.until.tzinfo is None:
+        return wall_to_instant(rule.until, zone)
+    return rule.until.astimezone(UTC)
+
+
+def _require_aware(after: datetime) -> None:
+    if after.tzinfo is None or after.utcoffset() is None:
+        raise ValueError(f"'after' must be an aware datetime, got naive {after.isoformat()}")
