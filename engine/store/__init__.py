@@ -1,0 +1,28 @@
+"""The durable state of the engine: processes, history, steps, timers, outbox, requests, instances.
+
+SQLAlchemy Core on SQLite (WAL; the embedded default) or PostgreSQL (several engine processes), with the
+same API and tests for both. Only the engine daemon writes, inside :meth:`Store.transaction`; the
+``boss`` commands read.
+"""
+
+from __future__ import annotations
+
+from engine.store.connect import default_store_url, mask
+from engine.store.rows import DueTimer, HistoryRow, InstanceRow, OutboxRow, Outgoing, ProcessRow, StepRow
+from engine.store.store import Store, open_store
+from engine.store.tx import Tx
+
+__all__ = [
+    "DueTimer",
+    "HistoryRow",
+    "InstanceRow",
+    "OutboxRow",
+    "Outgoing",
+    "ProcessRow",
+    "StepRow",
+    "Store",
+    "Tx",
+    "default_store_url",
+    "mask",
+    "open_store",
+]
