@@ -1,0 +1,114 @@
+"""The ``skynet`` command: a thin click layer over :mod:`skynet.loader`, :mod:`skynet.config` and the runtime.
+
+Every error a user can cause is a :class:`BossError` printed as one line ``skynet: ...`` with exit code 2;
+``--debug`` shows the traceback instead. The group is where the pool commands (up, down, install...) join.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from engine.errors import BossError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def debugging() -> bool:
+    """Whether ``--debug`` was given to the group or to the command."""
+    context = click.get_current_context(silent=True)
+    while context is not None:
+        if context.params.get("debug"):
+            return True
+        context = context.parent
+    return False
+
+
+def reports_errors(command: F) -> F:
+    """Turn BossErrors into one line on stderr and their exit code (a traceback only with --debug)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except BossError as exc:
+            if debugging():
+                raise
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                click.echo(f"skynet: {line}", err=True)
+            raise click.exceptions.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def configure_logging(debug: bool) -> None:
+    """One line per event on stderr; DEBUG with --debug (pika's own multi-line errors only then).
+
+    An application that already configured logging (or a test harness) keeps its handlers.
+    """
+    logging.basicConfig(stream=sys.stderr, format=LOG_FORMAT)
+    logging.getLogger().setLevel(logging.DEBUG if debug else logging.INFO)
+    logging.getLogger("pika").setLevel(logging.INFO if debug else logging.CRITICAL)  # we log one line per event
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+def cli(debug: bool) -> None:
+    """skynet: run and manage boss participants.
+
+    \b
+    Examples:
+      skynet run etc/examples/greeter.py
+      skynet run mypackage.jobs:Deploy --name deploy-eu --concurrency 4
+    """
+
+
+@cli.command()
+@click.argument("spec")
+@click.option("--name", help="Participant name and queue (default: the class's name).")
+@click.option("--queue", help="Queue to consume (default: participant.<name>).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (default: $BOSS_ETC/participants/<name>.yaml, else ./etc/...).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Workitems handled at once (handle must then be thread-safe).")
+@click.option("--amqp-url", envvar="BOSS_AMQP_URL", default=DEFAULT_AMQP_URL, show_default="$BOSS_AMQP_URL or "
+              "amqp://guest:***@localhost:5672/%2F", help="The broker.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@reports_errors
+def run(spec: str, name: str | None, queue: str | None, config_file: str | None, concurrency: int, amqp_url: str,
+        debug: bool) -> None:
+    """Run the participant SPEC in the foreground until Ctrl-C or SIGTERM.
+
+    SPEC is a built-in name (jira), package.module:Class, an entry point name of the group
+    boss.participants, or a path file.py (one Participant subclass inside) or file.py:Class.
+
+    \b
+    Examples:
+      skynet run etc/examples/greeter.py
+      BOSS_GREETER_GREETING=hi skynet run etc/examples/greeter.py:Greeter --name greeter
+    """
+    from skynet.config import load_config
+    from skynet.loader import load_participant
+    from skynet.participant import check_name
+    from skynet.runtime import run_participant
+
+    configure_logging(debug or debugging())
+    participant_cls = load_participant(spec)
+    participant_name = check_name(name or participant_cls.name)
+    config = load_config(participant_name, config_file=config_file, env=os.environ)
+    run_participant(participant_cls, amqp_url=amqp_url, name=participant_name, queue=queue, config=config,
+                    concurrency=concurrency)
+
+
+def main() -> None:
+    """The console script ``skynet``."""
+    cli(prog_name="skynet")

@@ -1,0 +1,1 @@
+"""Tests of the participant SDK and runtime (``skynet``)."""
