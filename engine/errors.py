@@ -68,5 +68,3 @@ class TransportError(BossError):
 
 class RequestError(BossError):
     """The engine refused a launch or command (the reason comes from the engine)."""
-
-    exit_code = 1

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -96,5 +97,14 @@ def parse_when(text: str) -> datetime:
 
 def print_json(data: Any) -> None:
     """Print JSON for scripts."""
-    json.dump(data, sys.stdout, indent=2, default=str)
+    json.dump(data, sys.stdout, indent=2, default=_json_default)
     sys.stdout.write("\n")
+
+
+def _json_default(value: Any) -> Any:
+    """Dates as ISO 8601; dataclass rows as their fields; anything else as text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from engine.cli import process
+from engine.cli.engine_cmd import engine
 from engine.cli.language import simulate, validate
 
 
@@ -20,8 +22,10 @@ def cli(debug: bool, config: str | None) -> None:
     """
 
 
-cli.add_command(validate)
-cli.add_command(simulate)
+for command in (engine, validate, process.launch, process.ps, process.show, process.history, process.cancel,
+                process.pause, process.resume, process.retry, process.skip, process.approve, process.errors,
+                process.participants, simulate):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -114,9 +114,14 @@ class Library:
     def program(self, name_or_file: str) -> Program:
         """Load a definition and, transitively, every definition it calls; call cycles are refused."""
         main = self.load(name_or_file)
+        return Program(main=main.name, definitions={main.name: main, **self.program_calls(main)})
+
+    def program_calls(self, main: Definition) -> dict[str, Definition]:
+        """Every definition ``main`` calls by name, transitively, loaded from the path."""
         definitions = {main.name: main}
         self._collect(main, definitions, [main.name])
-        return Program(main=main.name, definitions=definitions)
+        del definitions[main.name]
+        return definitions
 
     def _collect(self, definition: Definition, found: dict[str, Definition], chain: list[str]) -> None:
         for step in definition.all_steps():

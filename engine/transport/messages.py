@@ -111,6 +111,7 @@ class LaunchMessage(Message):
     """Anyone -> ``boss.launch``: start a process (answered on ``reply_to`` when given)."""
 
     definition: str = Field(min_length=1)  # a definition name, or inline YAML
+    bundle: dict[str, str] | None = None  # with inline YAML: the YAML of the definitions it calls
     fields: dict[str, Any] = {}
     request_id: str = Field(min_length=1)
     reply_to: str | None = None

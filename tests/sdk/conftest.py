@@ -1,17 +1,8 @@
-"""Fixtures for the SDK tests: a fresh RabbitMQ vhost per integration test, a test-side bus, runtimes.
-
-Integration tests need the real broker at 127.0.0.1:5672 (``./dev test`` starts it); they fail, not skip,
-when it is missing. Creating a vhost with rabbitmqctl costs about a second, so vhosts are made in batches
-with one ``rabbitmqctl eval`` (plain commands when eval is refused); each test still gets its own vhost, and
-all of them are deleted when the session ends.
-"""
+"""Fixtures for the SDK tests: a test-side bus standing in for the engine, runtimes in threads."""
 
 from __future__ import annotations
 
 import secrets
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -24,74 +15,6 @@ from engine.transport import topology
 from engine.transport.messages import Announcement, ControlMessage, ReplyMessage, WorkitemMessage
 from skynet.participant import Participant
 from skynet.runtime import Runtime
-
-HOST, PORT = "127.0.0.1", 5672
-BATCH = 8
-
-
-def rabbitmqctl(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=60, check=check)
-
-
-def _erlang_list(names: list[str]) -> str:
-    return "[" + ", ".join(f'<<"{name}">>' for name in names) + "]"
-
-
-class Vhosts:
-    """Hands out fresh vhosts, created a batch at a time, and deletes them all at the end."""
-
-    def __init__(self) -> None:
-        self.spare: list[str] = []
-        self.created: list[str] = []
-
-    def take(self) -> str:
-        if not self.spare:
-            self._create([f"boss-t-{secrets.token_hex(4)}" for _ in range(BATCH)])
-        return self.spare.pop()
-
-    def _create(self, names: list[str]) -> None:
-        code = (f"[begin rabbit_vhost:add(V, <<\"boss-tests\">>), rabbit_auth_backend_internal:set_permissions("
-                f"<<\"guest\">>, V, <<\".*\">>, <<\".*\">>, <<\".*\">>, <<\"boss-tests\">>) end "
-                f"|| V <- {_erlang_list(names)}], ok.")
-        if rabbitmqctl("eval", code, check=False).returncode != 0:
-            for name in names:
-                rabbitmqctl("add_vhost", name)
-                rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
-        self.created.extend(names)
-        self.spare.extend(names)
-
-    def delete_all(self) -> None:
-        if not self.created:
-            return
-        code = f"[rabbit_vhost:delete(V, <<\"boss-tests\">>) || V <- {_erlang_list(self.created)}], ok."
-        if rabbitmqctl("eval", code, check=False).returncode != 0:
-            for name in self.created:
-                rabbitmqctl("delete_vhost", name, check=False)
-
-
-@pytest.fixture(scope="session")
-def vhosts() -> Iterator[Vhosts]:
-    try:
-        socket.create_connection((HOST, PORT), timeout=3).close()
-    except OSError as exc:
-        pytest.fail(f"RabbitMQ is not reachable at {HOST}:{PORT} ({exc}): start it (./dev test does) "
-                    "to run the integration tests", pytrace=False)
-    if shutil.which("rabbitmqctl") is None:
-        pytest.fail("rabbitmqctl is not on PATH: the integration tests create vhosts with it", pytrace=False)
-    pool = Vhosts()
-    yield pool
-    pool.delete_all()
-
-
-@pytest.fixture
-def vhost(vhosts: Vhosts) -> str:
-    """The name of a fresh vhost of this test."""
-    return vhosts.take()
-
-
-@pytest.fixture
-def amqp_url(vhost: str) -> str:
-    return f"amqp://guest:guest@{HOST}:{PORT}/{vhost}"
 
 
 class Bus:
@@ -204,15 +127,3 @@ def start_runtime(amqp_url: str, bus: Bus) -> Iterator[Callable[..., Runtime]]:
         runtime.stop()
     for runtime in started:
         assert runtime.join(15), "a runtime did not stop"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 5.0, what: str = "a condition") -> Any:
-    """Poll until ``condition()`` is truthy; return its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)

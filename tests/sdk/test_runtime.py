@@ -7,7 +7,8 @@ import secrets
 import pytest
 
 from engine.transport import topology
-from tests.sdk.conftest import Bus, rabbitmqctl, wait_for
+from tests.conftest import rabbitmqctl, wait_for
+from tests.sdk.conftest import Bus
 from tests.sdk.participants import CALLS, GATES, Echo, Gated, Stoppable, Typed
 from tests.sdk.relay import Relay
 

@@ -8,56 +8,16 @@ PostgreSQL is never skipped: when it cannot be reached the tests fail and say ho
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
-import psycopg
 import pytest
 
 from engine.interpreter.state import ErrorInfo, Node, NodeStatus, ProcessState, ProcessStatus, Role
-from engine.store import Store, mask, open_store
+from engine.store import Store, open_store
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def postgres_admin_url() -> str:
-    return os.environ.get("BOSS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-
-
-def with_search_path(url: str, schema: str) -> str:
-    """The URL with ``options=-csearch_path=<schema>`` added to its query."""
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options={quote(f'-csearch_path={schema}', safe='-')}"
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    """An autocommit admin connection to the test database (fails the test when unreachable)."""
-    url = postgres_admin_url()
-    try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
-    except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        pytest.fail(f"PostgreSQL is not reachable at {mask(url)} ({first}): start it, or point "
-                    "BOSS_TEST_POSTGRES_URL at a database the tests may create schemas in", pytrace=False)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
-def pg_url(postgres: psycopg.Connection[tuple[object, ...]]) -> Iterator[str]:
-    """A store URL confined to a fresh schema, dropped after the test."""
-    schema = f"boss_t_{secrets.token_hex(6)}"
-    postgres.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield with_search_path(postgres_admin_url(), schema)
-    finally:
-        postgres.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,261 @@
+"""``boss launch / ps / show / history / errors / participants`` and the process commands.
+
+Writes (launch, cancel, retry...) are requests to the engine, which answers them; reads come straight
+from the store. Every command accepts a unique prefix of a process id.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from engine.cli import render
+from engine.cli.common import collect_fields, print_json, reports_errors, with_fields
+from engine.cli.context import client, resolve_process, send_command, settings, store, user
+from engine.errors import RequestError
+from engine.language import Library, launch_fields
+from engine.store import ProcessRow
+from engine.transport.client import new_request_id
+from engine.transport.messages import LaunchMessage
+
+FINAL = ("done", "cancelled")
+
+
+@click.command()
+@click.argument("process")
+@with_fields
+@click.option("--wait", is_flag=True, help="Wait until the process is done (exit 0) or fails (exit 1).")
+@click.option("--follow", is_flag=True, help="Print the process's steps as they happen (implies --wait).")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@reports_errors
+def launch(process: str, assignments: tuple[str, ...], fields_file: str | None, wait: bool, follow: bool,
+           as_json: bool) -> None:
+    """Start a process by name (on BOSS_PROCESS_PATH) or from a YAML file; prints its id.
+
+    \b
+    Examples:
+      boss launch hello -f who=world --follow
+      boss launch monthly-release -f version=2026.12
+      boss launch ./my-process.yaml --fields-file fields.yaml --wait
+    """
+    library = Library(settings().process_path)
+    program = library.program(process)
+    fields = collect_fields(program.definition, assignments, fields_file)
+    launch_fields(program.definition, fields)  # refuse bad input here, before anything is sent
+    is_file = process.endswith((".yaml", ".yml")) or "/" in process
+    definition = program.definition.source if is_file else process
+    bundle = {name: d.source for name, d in program.definitions.items() if name != program.main} if is_file else None
+    request = LaunchMessage(definition=definition, bundle=bundle, fields=fields, request_id=new_request_id(),
+                            by=user())
+    with client() as engine:
+        answer = engine.launch(request)
+    if not answer.ok:
+        raise RequestError(f"launch refused: {answer.error}")
+    for warning in answer.warnings:
+        click.echo(f"boss: warning: {warning}", err=True)
+    if as_json:
+        print_json(answer.model_dump())
+    else:
+        click.echo(answer.process_id)
+    if wait or follow:
+        assert answer.process_id is not None
+        raise click.exceptions.Exit(follow_process(answer.process_id, show=follow))
+
+
+def follow_process(process_id: str, show: bool, poll: float = 0.25) -> int:
+    """Wait for a process to finish or fail, printing its history when ``show``; the exit code."""
+    seen = 0
+    while True:
+        if show:
+            rows = store().history(process_id, after_seq=seen)
+            for line in render.history_lines(rows):
+                click.echo(line)
+            seen = rows[-1].seq if rows else seen
+        row = store().get_process(process_id)
+        if row is not None and (row.status in FINAL or row.status == "error"):
+            if show:
+                click.echo(f"process {process_id} is {row.status}")
+            return 0 if row.status == "done" else 1
+        time.sleep(poll)
+
+
+@click.command()
+@click.option("--state", "states", help="Comma-separated states: running,error,paused,done,cancelled.")
+@click.option("--name", help="Only processes of this definition.")
+@click.option("--limit", default=20, show_default=True, help="How many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@reports_errors
+def ps(states: str | None, name: str | None, limit: int, as_json: bool) -> None:
+    """List processes, newest first.
+
+    \b
+    Examples:
+      boss ps
+      boss ps --state running,error --name monthly-release
+    """
+    wanted = [s.strip() for s in states.split(",") if s.strip()] if states else []
+    rows = store().list_processes(statuses=wanted, name=name, limit=limit)
+    if as_json:
+        print_json([_summary(r) for r in rows])
+        return
+    lines = render.table(["ID", "NAME", "STATE", "LAUNCHED", "AGE", "ERROR"], [render.process_line(r) for r in rows])
+    click.echo("\n".join(lines) if rows else "no processes")
+
+
+def _summary(row: ProcessRow) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "version": row.version, "status": row.status,
+            "launched_at": row.launched_at, "updated_at": row.updated_at, "finished_at": row.finished_at,
+            "error_step": row.error_step, "error_message": row.error_message}
+
+
+@click.command()
+@click.argument("process_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@reports_errors
+def show(process_id: str, as_json: bool) -> None:
+    """Show a process: state, fields, and its step tree with attempts, times, progress and errors."""
+    pid = resolve_process(process_id)
+    row = store().get_process(pid)
+    assert row is not None
+    steps = store().steps(pid)
+    from engine.language import redact
+
+    secret = store_secrets(row)
+    fields = redact(row.state.fields, secret)
+    if as_json:
+        print_json({**_summary(row), "fields": fields, "steps": steps})
+        return
+    version = f" v{row.version}" if row.version else ""
+    click.echo(f"process {row.id}  {row.name}{version}  {row.status.upper()}  launched {render.when(row.launched_at)}")
+    if row.error_step:
+        click.echo(f"error at {row.error_step}: {row.error_message}")
+        click.echo(f"  fix the cause, then: boss retry {row.id} [-f key=value]   or: boss skip {row.id}")
+    click.echo("fields: " + ", ".join(f"{k}={render.short(v, 40)}" for k, v in fields.items()))
+    click.echo("\n".join(render.step_tree(steps)))
+
+
+def store_secrets(row: ProcessRow) -> frozenset[str]:
+    """Secret field names of a process's definition."""
+    from engine.service.programs import Programs
+
+    try:
+        with store().transaction() as tx:
+            program = Programs(Library([])).get(tx, row.program)
+    except Exception:  # an unreadable snapshot must not hide the process
+        return frozenset()
+    return program.definition.secret_fields
+
+
+@click.command()
+@click.argument("process_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@reports_errors
+def history(process_id: str, as_json: bool) -> None:
+    """The audit trail of every event of a process."""
+    rows = store().history(resolve_process(process_id))
+    if as_json:
+        print_json(rows)
+        return
+    click.echo("\n".join(render.history_lines(rows)))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@reports_errors
+def errors(as_json: bool) -> None:
+    """Processes waiting in error, with the failing step and message."""
+    rows = store().errors()
+    if as_json:
+        print_json([_summary(r) for r in rows])
+        return
+    if not rows:
+        click.echo("no process is in error")
+        return
+    click.echo("\n".join(render.table(["ID", "NAME", "STEP", "MESSAGE", "SINCE"], [
+        [r.id, r.name, r.error_step, render.short(r.error_message, 70), render.when(r.updated_at)] for r in rows])))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@reports_errors
+def participants(as_json: bool) -> None:
+    """Participant instances seen through their registrations and heartbeats."""
+    rows = store().instances()
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo("no participant has registered (start one: skynet run SPEC)")
+        return
+    now = datetime.now(UTC)
+    lines = render.table(["PARTICIPANT", "INSTANCE", "HOST", "POOL", "LAST HEARTBEAT", "CURRENT", "HANDLED"], [
+        [r.participant, r.instance, r.host, r.pool, render.when(r.last_seen, now),
+         (r.current or {}).get("step", "idle"), r.handled] for r in rows])
+    click.echo("\n".join(lines))
+
+
+def _simple(command: str, help_text: str) -> click.Command:
+    @click.command(name=command, help=help_text)
+    @click.argument("process_id")
+    @click.option("-m", "--message", default="", help="Why (kept in the history).")
+    @reports_errors
+    def act(process_id: str, message: str) -> None:
+        answer = send_command(resolve_process(process_id), command, comment=message)
+        click.echo(f"{answer.process_id}: {command} done, process is {answer.status}")
+
+    return act
+
+
+cancel = _simple("cancel", "Cancel a process: running work gets cancel requests, then on_cancel runs.")
+pause = _simple("pause", "Pause a process: running steps finish, no new step starts.")
+resume = _simple("resume", "Resume a paused process.")
+
+
+@click.command()
+@click.argument("process_id")
+@click.option("--step", help="The failed step to retry (needed when several failed).")
+@click.option("-f", "--field", "assignments", multiple=True, metavar="KEY=VALUE", help="Correct a field first.")
+@reports_errors
+def retry(process_id: str, step: str | None, assignments: tuple[str, ...]) -> None:
+    """Re-run the failed step, optionally with corrected fields.
+
+    \b
+    Examples:
+      boss retry 261122-ab12 -f jenkins_job=load-tests-v2
+      boss retry 261122-ab12 --step cut-branches
+    """
+    fields = collect_fields(None, assignments, None)
+    answer = send_command(resolve_process(process_id), "retry", step=step, fields=fields)
+    click.echo(f"{answer.process_id}: retrying, process is {answer.status}")
+
+
+@click.command()
+@click.argument("process_id")
+@click.option("--step", help="The failed step to skip (needed when several failed).")
+@reports_errors
+def skip(process_id: str, step: str | None) -> None:
+    """Mark the failed step skipped and go on."""
+    answer = send_command(resolve_process(process_id), "skip", step=step)
+    click.echo(f"{answer.process_id}: skipped, process is {answer.status}")
+
+
+@click.command()
+@click.argument("process_id")
+@click.option("--step", help="The approve step to answer (needed when several wait).")
+@click.option("--reject", is_flag=True, help="Answer no.")
+@click.option("-m", "--message", default="", help="A comment kept with the answer.")
+@reports_errors
+def approve(process_id: str, step: str | None, reject: bool, message: str) -> None:
+    """Answer an approve step (as $BOSS_USER, else your login name).
+
+    \b
+    Examples:
+      boss approve 261122-ab12 -m "load tests look good"
+      boss approve 261122-ab12 --step go-no-go --reject -m "wait for the hotfix"
+    """
+    answer = send_command(resolve_process(process_id), "approve", step=step, approved=not reject, comment=message)
+    verdict = "rejected" if reject else "approved"
+    click.echo(f"{answer.process_id}: {verdict}, process is {answer.status}")

@@ -1,0 +1,116 @@
+"""Engine and CLI settings in one place: built-in defaults < config file < environment < flags.
+
+The config file is ``--config FILE``, else ``$BOSS_CONFIG``, else ``./etc/boss.yaml`` when it exists, else
+none. Environment variables are the ``BOSS_*`` names of interfaces.md (``BOSS_AMQP_URL``,
+``BOSS_STORE_URL``, ``BOSS_PROCESS_PATH``, ...). Secrets belong in the environment or in files with
+restricted permissions, never on the command line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import BossError
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
+
+
+class ConfigError(BossError):
+    """The configuration file or an environment variable is malformed."""
+
+
+def default_store_url() -> str:
+    """A SQLite file in the user's data directory."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(base) / 'boss' / 'boss.db'}"
+
+
+class Settings(BaseModel):
+    """Everything the engine daemon and the ``boss`` commands read from configuration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amqp_url: str = DEFAULT_AMQP_URL
+    store_url: str = Field(default_factory=default_store_url)
+    process_path: list[str] = Field(default_factory=lambda: ["processes"])
+    heartbeat_interval: float = 10.0  # seconds between participant heartbeats (sent in workitems)
+    heartbeat_timeout: float = 60.0  # a participant silent this long has lost its workitem
+    lost_retries: int = 3  # re-dispatches of lost work for steps without a retry policy
+    batch_size: int = 500  # messages handled in one transaction
+    prefetch: int = 1000  # unacked deliveries the broker may push to the engine
+    request_timeout: float = 15.0  # how long the CLI waits for the engine to confirm a request
+    clock_offset: float = 0.0  # seconds added to the engine's clock: for time-travel drills and tests
+    groups: dict[str, list[str]] = Field(default_factory=dict)  # approver groups: name -> members
+    api_token: str | None = None
+    signing_key: str | None = None
+
+
+_ENV = {
+    "BOSS_AMQP_URL": "amqp_url", "BOSS_STORE_URL": "store_url", "BOSS_PROCESS_PATH": "process_path",
+    "BOSS_HEARTBEAT_INTERVAL": "heartbeat_interval", "BOSS_HEARTBEAT_TIMEOUT": "heartbeat_timeout",
+    "BOSS_CLOCK_OFFSET": "clock_offset", "BOSS_REQUEST_TIMEOUT": "request_timeout",
+    "BOSS_API_TOKEN": "api_token", "BOSS_SIGNING_KEY": "signing_key",
+}  # fmt: skip
+
+
+def config_file(explicit: str | None, env: Mapping[str, str] = os.environ) -> Path | None:
+    """The configuration file to read, if any."""
+    if explicit:
+        return Path(explicit)
+    if env.get("BOSS_CONFIG"):
+        return Path(env["BOSS_CONFIG"])
+    local = Path("etc/boss.yaml")
+    return local if local.is_file() else None
+
+
+def load_settings(explicit: str | None = None, flags: Mapping[str, Any] | None = None,
+                  env: Mapping[str, str] = os.environ) -> Settings:
+    """Settings from defaults, the config file, the environment and flags, in that order."""
+    data: dict[str, Any] = {}
+    path = config_file(explicit, env)
+    if path is not None:
+        data.update(_read_file(path))
+    for variable, key in _ENV.items():
+        if env.get(variable):
+            value: Any = env[variable]
+            data[key] = value.split(os.pathsep) if key == "process_path" else value
+    data.update({k: v for k, v in (flags or {}).items() if v is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"bad setting {where}: {first['msg']} (from {path or 'the environment'})") from exc
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config file {path} must be a mapping of settings")
+    engine = loaded.get("engine", loaded)
+    if not isinstance(engine, dict):
+        raise ConfigError(f"config file {path}: 'engine' must be a mapping of settings")
+    return {k.replace("-", "_"): v for k, v in engine.items()}
+
+
+def mask_url(url: str) -> str:
+    """A URL safe to print: the password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url

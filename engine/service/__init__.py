@@ -1,0 +1,1 @@
+"""The engine daemon: consume inputs -> interpreter -> one transaction (state + outbox) -> publish -> ack."""

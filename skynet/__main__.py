@@ -1,0 +1,5 @@
+"""``python -m skynet``: the skynet command."""
+
+from skynet.cli import main
+
+main()
