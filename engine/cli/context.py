@@ -21,7 +21,7 @@ def settings() -> Settings:
     loaded = root.meta.get("boss.settings")
     if loaded is None:
         loaded = root.meta["boss.settings"] = load_settings(root.params.get("config"))
-    return loaded  # type: ignore[no-any-return]
+    return loaded
 
 
 def store() -> Store:
@@ -55,7 +55,7 @@ def user() -> str:
 def client() -> EngineClient:
     """A connection for requests to the engine."""
     current = settings()
-    return EngineClient(current.amqp_url, current.request_timeout)
+    return EngineClient(current.amqp_url, current.request_timeout, signing_key=current.signing_key)
 
 
 def send_command(process_id: str, command: str, **extra: Any) -> ResponseMessage:

@@ -134,7 +134,8 @@ class Deployment:
 
     def launch(self, name: str, **fields: Any) -> str:
         """``boss launch NAME -f k=v ...``; the new process id."""
-        args = [item for key, value in fields.items() for item in ("-f", f"{key}={json.dumps(value)}")]
+        args = [item for key, value in fields.items()
+                for item in ("-f", f"{key}={value if isinstance(value, str) else json.dumps(value)}")]
         result = self.boss("launch", name, *args, "--json")
         return str(json.loads(result.stdout)["process_id"])
 

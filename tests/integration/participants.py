@@ -11,12 +11,13 @@ from skynet import Participant, ParticipantError, RetryableError, Workitem
 
 
 class Echo(Participant):
-    """Answers with its params and the instance that handled it; may also set fields."""
+    """Answers with its params and its pid after ``pause`` seconds; may also set fields (``set_fields``)."""
 
     name = "echo"
 
     def handle(self, wi: Workitem) -> Any:
         params = dict(wi.params) if isinstance(wi.params, dict) else wi.params.model_dump()
+        time.sleep(float(params.pop("pause", 0) or 0))
         for key, value in params.pop("set_fields", {}).items():
             wi.fields[key] = value
         return {**params, "pid": os.getpid()}
