@@ -58,10 +58,10 @@ def _step_info(step: StepRow) -> str:
         if "until" in step.detail:
             return f"until {step.detail['until']}"
         return short(f"approval: {step.detail.get('prompt')}", 70)
+    if step.status == "done" and step.result not in (None, {}, ""):
+        return short(step.result, 70)
     if step.progress:
         return short(step.progress, 70)
-    if step.result not in (None, {}, ""):
-        return short(step.result, 70)
     return step.instance or ""
 
 
@@ -70,6 +70,6 @@ def history_lines(rows: Sequence[HistoryRow]) -> list[str]:
     lines = []
     for row in rows:
         record = Record(kind=row.kind, at=row.at, node=row.node, step=row.step, path=row.path, data=row.data)
-        text = describe(record) or f"{row.step or ''} {row.kind} {short(row.data, 60)}".strip()
+        text = describe(record, every=True) or row.kind
         lines.append(f"{row.seq:>5}  {row.at.astimezone(UTC):%Y-%m-%d %H:%M:%S}  {text}")
     return lines

@@ -30,15 +30,19 @@ def short(value: Any, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def describe(record: Record) -> str | None:
-    """One line of text for a record, or None when the record is not worth a line."""
+def describe(record: Record, every: bool = False) -> str | None:
+    """One line of text for a record, or None when the record is not worth a line (unless ``every``).
+
+    The simulator's timeline shows what a release manager plans with; ``boss history`` shows ``every``
+    record, since it is the audit trail.
+    """
     data = record.data
     kind = record.kind
     if kind.startswith("process."):
         return _describe_process(kind.removeprefix("process."), data)
-    if kind not in _SHOWN_STEP_EVENTS and not kind.startswith("approval."):
+    if not every and kind not in _SHOWN_STEP_EVENTS and not kind.startswith("approval."):
         return None
-    return f"{record.step}: {_describe_step(kind, data)}"
+    return f"{record.step or record.path}: {_describe_step(kind, data)}"
 
 
 def _describe_process(what: str, data: dict[str, Any]) -> str:
@@ -79,7 +83,13 @@ def _describe_step(kind: str, data: dict[str, Any]) -> str:
         return f"skipped ({data.get('reason', '')})"
     if what == "progress":
         return f"progress {short(data.get('progress', {}))}"
-    return what.replace("_", " ")
+    if what == "started":
+        attempt = f", attempt {data['attempt']}" if data.get("attempt", 1) > 1 else ""
+        return f"started ({data.get('step_kind', 'step')}{attempt})"
+    if what == "accepted":
+        return f"accepted by {data.get('instance')}"
+    rest = {k: v for k, v in data.items() if v not in (None, "", {}, [])}
+    return what.replace("_", " ") + (f" {short(rest)}" if rest else "")
 
 
 def render_timeline(records: Iterable[Record], tz: str | None = None) -> list[str]:
