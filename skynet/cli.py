@@ -95,6 +95,8 @@ def run(spec: str, name: str | None, queue: str | None, config_file: str | None,
     Examples:
       skynet run etc/examples/greeter.py
       BOSS_GREETER_GREETING=hi skynet run etc/examples/greeter.py:Greeter --name greeter
+
+    Set BOSS_SIGNING_KEY (environment only: never a flag) when the engine signs its workitems.
     """
     from skynet.config import load_config
     from skynet.loader import load_participant
@@ -106,7 +108,7 @@ def run(spec: str, name: str | None, queue: str | None, config_file: str | None,
     participant_name = check_name(name or participant_cls.name)
     config = load_config(participant_name, config_file=config_file, env=os.environ)
     run_participant(participant_cls, amqp_url=amqp_url, name=participant_name, queue=queue, config=config,
-                    concurrency=concurrency)
+                    concurrency=concurrency, signing_key=os.environ.get("BOSS_SIGNING_KEY") or None)
 
 
 def main() -> None:

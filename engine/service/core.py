@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from engine.config import Settings
 from engine.errors import BossError
@@ -47,6 +48,7 @@ from engine.transport.messages import (
     ReplyMessage,
     ResponseMessage,
 )  # fmt: skip
+from engine.transport.signing import UNSIGNED, signature_of, verify
 
 log = logging.getLogger("boss.engine")
 
@@ -61,6 +63,7 @@ class Incoming:
     body: bytes
     tag: int = 0
     reply_to: str | None = None
+    headers: dict[str, Any] | None = None
 
 
 @dataclass
@@ -152,7 +155,9 @@ class _Batch:
     # ---- dispatch by queue -------------------------------------------------------------------------
     def one(self, message: Incoming) -> None:
         try:
-            if message.queue == topology.REPLIES_QUEUE:
+            if not self.authentic(message):
+                self.unsigned(message)
+            elif message.queue == topology.REPLIES_QUEUE:
                 self.reply(ReplyMessage.decode(message.body), message)
             elif message.queue == topology.LAUNCH_QUEUE:
                 self.launch(LaunchMessage.decode(message.body), message)
@@ -164,6 +169,30 @@ class _Batch:
                 self.dead(message, f"the engine does not consume {message.queue}")
         except MessageError as exc:
             self.dead(message, str(exc))
+
+    def authentic(self, message: Incoming) -> bool:
+        """Whether a delivery may be acted on: always without a signing key, else only when signed with it."""
+        key = self.core.settings.signing_key
+        return not key or verify(key, message.body, signature_of(message.headers))
+
+    def unsigned(self, message: Incoming) -> None:
+        """Dead-letter a message that is not signed with the key; a requester is told why, in one line.
+
+        The refusal is not saved as the request's answer: an unsigned request must not be able to claim a
+        request id, nor to read the answer a signed request with the same id got.
+        """
+        self.dead(message, UNSIGNED)
+        kind = _REQUESTS.get(message.queue)
+        if kind is None:
+            return
+        try:
+            request = kind.decode(message.body)
+        except MessageError:
+            return
+        target = request.reply_to or message.reply_to
+        if target:
+            self.outbox.append(outgoing.response(target, ResponseMessage(
+                request_id=request.request_id, ok=False, error=f"{UNSIGNED} (set BOSS_SIGNING_KEY)")))
 
     def dead(self, message: Incoming, reason: str) -> None:
         log.warning("dead-lettered a message from %s: %s", message.queue, reason)
@@ -293,9 +322,9 @@ class _Batch:
         opened = self.open_processes[process_id]
         for effect in transition.effects:
             if isinstance(effect, Dispatch):
-                self.outbox.append(outgoing.workitem(effect))
+                self.outbox.append(outgoing.workitem(effect, self.core.settings.signing_key))
             elif isinstance(effect, CancelWork):
-                self.outbox.append(outgoing.control(effect, self.now))
+                self.outbox.append(outgoing.control(effect, self.now, self.core.settings.signing_key))
             elif isinstance(effect, StartTimer | StopTimer):
                 opened.timers.append(effect)
             elif isinstance(effect, Record):
@@ -321,6 +350,10 @@ class _Batch:
         if self.outbox:
             tx.add_outbox(self.outbox)
         return self.result
+
+
+_REQUESTS: dict[str, type[LaunchMessage] | type[CommandMessage]] = {
+    topology.LAUNCH_QUEUE: LaunchMessage, topology.COMMANDS_QUEUE: CommandMessage}
 
 
 def new_process_id(now: datetime) -> str:

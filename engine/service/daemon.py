@@ -151,7 +151,7 @@ class Daemon:
                     body: bytes) -> None:
         queue = self.consumers.get(method.consumer_tag or "", "")
         self.inbox.append(Incoming(queue=queue, body=body, tag=method.delivery_tag or 0,
-                                   reply_to=properties.reply_to))
+                                   reply_to=properties.reply_to, headers=properties.headers))
         if not self.flush_scheduled and self.connection is not None:
             self.flush_scheduled = True
             self.connection.ioloop.call_later(0, self._flush)

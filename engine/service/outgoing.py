@@ -10,26 +10,29 @@ from engine.interpreter.effects import CancelWork, Dispatch, Record
 from engine.store import Outgoing
 from engine.transport import topology
 from engine.transport.messages import ControlMessage, ResponseMessage, WorkitemMessage
+from engine.transport.signing import signed_headers
 
 JSON = "application/json"
 
 
-def workitem(effect: Dispatch) -> Outgoing:
-    """A workitem for its participant's queue (through the default exchange)."""
+def workitem(effect: Dispatch, signing_key: str | None = None) -> Outgoing:
+    """A workitem for its participant's queue (through the default exchange); signed when a key is set."""
     wi = effect.workitem
-    return Outgoing(exchange="", routing_key=topology.participant_queue(wi.participant),
-                    body=WorkitemMessage.of(wi).encode(), headers={"boss-type": "workitem"},
+    body = WorkitemMessage.of(wi).encode()
+    return Outgoing(exchange="", routing_key=topology.participant_queue(wi.participant), body=body,
+                    headers=signed_headers(signing_key, body, {"boss-type": "workitem"}),
                     message_id=f"{wi.id}#{wi.attempt}", content_type=JSON)
 
 
-def control(effect: CancelWork, now: datetime) -> Outgoing:
-    """A cancel request for the instance holding a workitem (or every instance, when unknown)."""
+def control(effect: CancelWork, now: datetime, signing_key: str | None = None) -> Outgoing:
+    """A cancel request for the instance holding a workitem (or every instance, when unknown); signed likewise."""
     route = (topology.instance_route(effect.instance) if effect.instance
              else topology.participant_route(effect.participant))
     body = ControlMessage(workitem=effect.workitem, attempt=effect.attempt, participant=effect.participant,
                           sent_at=now).encode()
     return Outgoing(exchange=topology.CONTROL_EXCHANGE, routing_key=route, body=body,
-                    headers={"boss-type": "control"}, message_id=None, content_type=JSON)
+                    headers=signed_headers(signing_key, body, {"boss-type": "control"}), message_id=None,
+                    content_type=JSON)
 
 
 def response(reply_to: str, answer: ResponseMessage) -> Outgoing:

@@ -19,6 +19,7 @@ from engine.config import mask_url
 from engine.errors import TransportError
 from engine.transport import topology
 from engine.transport.messages import CommandMessage, LaunchMessage, MessageError, ResponseMessage
+from engine.transport.signing import signed_headers
 
 
 def new_request_id() -> str:
@@ -27,11 +28,12 @@ def new_request_id() -> str:
 
 
 class EngineClient:
-    """A short-lived connection for requests to the engine."""
+    """A short-lived connection for requests to the engine (signed with ``signing_key`` when one is set)."""
 
-    def __init__(self, amqp_url: str, timeout: float = 15.0) -> None:
+    def __init__(self, amqp_url: str, timeout: float = 15.0, signing_key: str | None = None) -> None:
         self.amqp_url = amqp_url
         self.timeout = timeout
+        self.signing_key = signing_key
         try:
             self.connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
         except pika.exceptions.AMQPError as exc:
@@ -63,7 +65,8 @@ class EngineClient:
 
     def _request(self, queue: str, request_id: str, body: bytes) -> ResponseMessage:
         properties = BasicProperties(content_type="application/json", delivery_mode=2,
-                                     reply_to=topology.DIRECT_REPLY_TO, correlation_id=request_id)
+                                     reply_to=topology.DIRECT_REPLY_TO, correlation_id=request_id,
+                                     headers=signed_headers(self.signing_key, body) or None)
         try:
             self.channel.basic_publish("", queue, body, properties, mandatory=True)
         except pika.exceptions.UnroutableError as exc:

@@ -17,12 +17,13 @@ import pika  # type: ignore[import-untyped, unused-ignore]
 import pika.exceptions  # type: ignore[import-untyped, unused-ignore]
 
 from engine.transport import topology
+from engine.transport.signing import signature_of, signed_headers
 
 log = logging.getLogger("skynet.runtime")
 
 Settlement = Literal["ack", "requeue", "reject"]
 OnWork = Callable[["Delivery", bytes], None]
-OnControl = Callable[[bytes], None]
+OnControl = Callable[[bytes, str | None], None]  # body, signature header
 
 # Everything that means "the connection or channel is gone or unusable": the runtime reconnects.
 LinkErrors: tuple[type[BaseException], ...] = (pika.exceptions.AMQPError, OSError)
@@ -34,11 +35,12 @@ class NotDelivered(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
-    """A received workitem: its delivery tag and the connection epoch the tag belongs to."""
+    """A received workitem: its delivery tag, the connection epoch the tag belongs to, its signature header."""
 
     epoch: int
     tag: int
     redelivered: bool = False
+    signature: str | None = None
 
 
 def mask_url(url: str) -> str:
@@ -57,16 +59,21 @@ def describe(exc: BaseException) -> str:
 
 
 class Link:
-    """A BlockingConnection and one confirming channel, with the work and control consumers."""
+    """A BlockingConnection and one confirming channel, with the work and control consumers.
 
-    def __init__(self, connection: Any, channel: Any, epoch: int) -> None:
+    With a ``signing_key`` every message it publishes carries the ``x-boss-signature`` header.
+    """
+
+    def __init__(self, connection: Any, channel: Any, epoch: int, signing_key: str | None = None) -> None:
         self.connection = connection
         self.channel = channel
         self.epoch = epoch
+        self.signing_key = signing_key
         self.consumer_tag: str | None = None
 
     @classmethod
-    def open(cls, url: str, *, epoch: int, name: str, queue: str, prefetch: int, instance: str) -> Link:
+    def open(cls, url: str, *, epoch: int, name: str, queue: str, prefetch: int, instance: str,
+             signing_key: str | None = None) -> Link:
         """Connect, open a confirming channel, declare the topology and set the prefetch.
 
         The connection is named after the instance, so operators can tell connections apart in RabbitMQ's
@@ -88,7 +95,7 @@ class Link:
         except BaseException:
             _close_quietly(connection)
             raise
-        return cls(connection, channel, epoch)
+        return cls(connection, channel, epoch, signing_key)
 
     def listen_for_control(self, name: str, instance: str, on_control: OnControl) -> None:
         """Consume cancel requests sent to this instance or to every instance of the participant."""
@@ -96,13 +103,15 @@ class Link:
         control_queue = declared.method.queue
         for route in (topology.instance_route(instance), topology.participant_route(name)):
             self.channel.queue_bind(queue=control_queue, exchange=topology.CONTROL_EXCHANGE, routing_key=route)
-        self.channel.basic_consume(control_queue, lambda _ch, _m, _p, body: on_control(body), auto_ack=True)
+        self.channel.basic_consume(control_queue, lambda _ch, _m, properties, body: on_control(
+            body, signature_of(properties.headers)), auto_ack=True)
 
     def consume(self, queue: str, on_work: OnWork) -> None:
         """Start receiving workitems (manual acks)."""
 
-        def deliver(_channel: Any, method: Any, _properties: Any, body: bytes) -> None:
-            on_work(Delivery(self.epoch, method.delivery_tag, bool(method.redelivered)), body)
+        def deliver(_channel: Any, method: Any, properties: Any, body: bytes) -> None:
+            signature = signature_of(properties.headers)
+            on_work(Delivery(self.epoch, method.delivery_tag, bool(method.redelivered), signature), body)
 
         self.consumer_tag = self.channel.basic_consume(queue, deliver, auto_ack=False)
 
@@ -129,7 +138,8 @@ class Link:
         Raises:
             NotDelivered: unroutable (with ``mandatory``) or negatively confirmed; worth retrying later.
         """
-        properties = pika.BasicProperties(content_type="application/json", delivery_mode=2)
+        properties = pika.BasicProperties(content_type="application/json", delivery_mode=2,
+                                          headers=signed_headers(self.signing_key, body) or None)
         try:
             self.channel.basic_publish(exchange, routing_key, body, properties, mandatory=mandatory)
         except pika.exceptions.UnroutableError as exc:

@@ -20,12 +20,13 @@ from typing import Any
 
 from engine.errors import TransportError
 from engine.transport import topology
+from engine.transport.signing import UNSIGNED, verify
 from skynet.config import describe as describe_config
 from skynet.config import load_config
 from skynet.errors import SetupError
 from skynet.participant import Participant, check_name
 from skynet.runtime.announcements import AnnouncementKind, Announcer, new_instance_id
-from skynet.runtime.connection import Link, LinkErrors, describe, mask_url
+from skynet.runtime.connection import Delivery, Link, LinkErrors, describe, mask_url
 from skynet.runtime.dispatcher import Dispatcher
 from skynet.runtime.outbox import Outbox
 
@@ -43,7 +44,7 @@ class Runtime:
     def __init__(self, participant_cls: type[Participant], *, amqp_url: str, name: str | None = None,
                  queue: str | None = None, config: dict[str, Any] | None = None, concurrency: int = 1,
                  accept_after: float = 1.0, announce_interval: float = 15.0, grace: float = 30.0,
-                 instance: str | None = None) -> None:
+                 instance: str | None = None, signing_key: str | None = None) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.participant_cls = participant_cls
@@ -56,6 +57,7 @@ class Runtime:
         self.accept_after = accept_after
         self.announce_interval = announce_interval
         self.grace = grace
+        self.signing_key = signing_key or None
         self.announcer = Announcer(participant_cls, name=self.name, queue=self.queue, instance=self.instance)
         self.outbox = Outbox()
         self.dispatcher: Dispatcher | None = None
@@ -123,8 +125,9 @@ class Runtime:
 
     def _start_up(self) -> None:
         config = self.config if self.config is not None else load_config(self.name)
-        log.info("starting %s as instance %s (queue %s, concurrency %d); config: %s", self.name, self.instance,
-                 self.queue, self.concurrency, describe_config(config))
+        log.info("starting %s as instance %s (queue %s, concurrency %d, signing %s); config: %s", self.name,
+                 self.instance, self.queue, self.concurrency, "on" if self.signing_key else "off",
+                 describe_config(config))
         try:
             participant = self.participant_cls()
             participant.setup(config)
@@ -143,9 +146,9 @@ class Runtime:
         assert self.dispatcher is not None
         self._epoch += 1
         link = Link.open(self.amqp_url, epoch=self._epoch, name=self.name, queue=self.queue,
-                         prefetch=self.concurrency, instance=self.instance)
+                         prefetch=self.concurrency, instance=self.instance, signing_key=self.signing_key)
         try:
-            link.listen_for_control(self.name, self.instance, self.dispatcher.on_control)
+            link.listen_for_control(self.name, self.instance, self._on_control)
             if self._stopping_since is None:
                 link.consume(self.queue, self._on_work)
         except BaseException:
@@ -158,13 +161,39 @@ class Runtime:
         if self._stopping_since is None:
             self._announce("register")
 
-    def _on_work(self, delivery: Any, body: bytes) -> None:
+    def _on_work(self, delivery: Delivery, body: bytes) -> None:
         assert self.dispatcher is not None
+        refusal = self._refusal(body, delivery.signature)
+        if refusal is not None:
+            log.warning("dead-lettering a workitem (delivery %d): %s; handle is not called", delivery.tag, refusal)
+            self.outbox.settle(delivery, "reject", "a workitem without a valid signature")
+            return
         try:
             self.dispatcher.on_work(delivery, body)
         except Exception:  # a bug here must not stop the daemon: dead-letter the message and go on
             log.exception("could not handle a delivery; dead-lettering it")
             self.outbox.settle(delivery, "reject", "a message that broke the runtime")
+
+    def _on_control(self, body: bytes, signature: str | None) -> None:
+        assert self.dispatcher is not None
+        refusal = self._refusal(body, signature)
+        if refusal is not None:
+            log.warning("ignoring a control message: %s", refusal)
+            return
+        self.dispatcher.on_control(body)
+
+    def _refusal(self, body: bytes, signature: str | None) -> str | None:
+        """Why a workitem or control message must not be acted on, or None when it may.
+
+        Without a key nothing is verified, but a signed message is refused all the same: it comes from an
+        engine that signs, which would dead-letter this instance's unsigned replies. Running the work would
+        do its side effects with nobody hearing of the outcome; refusing it shows the misconfiguration.
+        """
+        if self.signing_key:
+            return None if verify(self.signing_key, body, signature) else UNSIGNED
+        if signature is not None:
+            return "it is signed but BOSS_SIGNING_KEY is not set for this participant"
+        return None
 
     def _install_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -309,7 +338,7 @@ class Runtime:
 def run_participant(participant_cls: type[Participant], *, amqp_url: str, name: str | None = None,
                     queue: str | None = None, config: dict[str, Any] | None = None, concurrency: int = 1,
                     accept_after: float = 1.0, announce_interval: float = 15.0, grace: float = 30.0,
-                    instance: str | None = None) -> None:
+                    instance: str | None = None, signing_key: str | None = None) -> None:
     """Run a participant daemon in the foreground until SIGTERM/SIGINT.
 
     Args:
@@ -323,9 +352,12 @@ def run_participant(participant_cls: type[Participant], *, amqp_url: str, name: 
         announce_interval: Seconds between heartbeat announcements on ``boss.events``.
         grace: Seconds a shutdown waits for running work before handing it back.
         instance: The instance id (default ``<name>-<host>-<pid>-<random>``).
+        signing_key: The shared ``BOSS_SIGNING_KEY``: only workitems and cancels signed with it are acted
+            on, and replies and announcements are signed with it (see :mod:`engine.transport.signing`).
 
     Raises:
         SetupError, TransportError, ConfigError: the daemon cannot start.
     """
     Runtime(participant_cls, amqp_url=amqp_url, name=name, queue=queue, config=config, concurrency=concurrency,
-            accept_after=accept_after, announce_interval=announce_interval, grace=grace, instance=instance).run()
+            accept_after=accept_after, announce_interval=announce_interval, grace=grace, instance=instance,
+            signing_key=signing_key).run()

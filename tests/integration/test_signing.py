@@ -59,6 +59,7 @@ def test_with_the_key_everywhere_a_process_completes_and_nothing_is_dead_lettere
     row = local.wait(process_id, "done", timeout=8)
     assert row.state.fields["count"] == 2
     assert dead_count(local) == 0
+    assert KEY not in local.logs()
 
 
 def test_an_unsigned_reply_is_dead_lettered_and_the_process_goes_on(local: Deployment) -> None:
