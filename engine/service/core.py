@@ -38,7 +38,7 @@ from engine.language import Program
 from engine.language.model import ParticipantStep
 from engine.service import outgoing
 from engine.service.programs import Programs
-from engine.store import InstanceRow, Outgoing, Store, Tx
+from engine.store import InstanceRow, OutboxRow, Outgoing, Store, Tx
 from engine.transport import topology
 from engine.transport.messages import (
     Announcement,
@@ -83,6 +83,7 @@ class BatchResult:
     """What the daemon does after the commit: publish transient events; count what happened."""
 
     events: list[tuple[str, bytes]] = field(default_factory=list)
+    outbox: list[OutboxRow] = field(default_factory=list)  # committed: the daemon publishes them now
     dead: int = 0
     finished: list[str] = field(default_factory=list)
 
@@ -347,8 +348,7 @@ class _Batch:
                     outgoing.process_event(process_id, state.name, state.status.value, opened.records))
             if opened.timers:
                 tx.apply_timers(process_id, opened.timers)
-        if self.outbox:
-            tx.add_outbox(self.outbox)
+        self.result.outbox = tx.add_outbox(self.outbox)
         return self.result
 
 

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import signal
 import time
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -25,13 +26,15 @@ from pika.spec import Basic, BasicProperties
 
 from engine.config import Settings, mask_url
 from engine.errors import StoreError, TransportError
-from engine.service.core import EngineCore, Incoming
+from engine.service.core import BatchResult, EngineCore, Incoming
 from engine.store import OutboxRow, Store
 from engine.transport import topology
 
 log = logging.getLogger("boss.engine")
 
 TICK = 0.2
+SWEEP_EVERY = 5.0  # seconds between looks for outbox rows nobody confirmed
+SWEEP_AGE = 10.0  # an unconfirmed row this old is published again (its engine died, or the broker nacked it)
 CONSUMED = (topology.LAUNCH_QUEUE, topology.COMMANDS_QUEUE, topology.REPLIES_QUEUE, topology.REGISTRY_QUEUE)
 
 
@@ -57,6 +60,7 @@ class Daemon:
         self.publish_tag = 0
         self.declared: set[str] = set()
         self.flush_scheduled = False
+        self.next_sweep = 0.0
 
     # ---- outer loop ----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -134,7 +138,7 @@ class Daemon:
         for queue in CONSUMED:
             tag = self.channel.basic_consume(queue, self._on_message)
             self.consumers[tag] = queue
-        self._publish_pending()
+        self._publish_pending(before=None)  # whatever the last run left unconfirmed
         self._schedule_tick()
 
     def _close(self) -> None:
@@ -198,19 +202,28 @@ class Daemon:
             self.confirmed.extend(done)
             raise
         self.stats["dead"] += result.dead
-        self._after_commit(result.events)
+        self._after_commit(result)
 
-    def _after_commit(self, events: list[tuple[str, bytes]]) -> None:
-        assert self.channel is not None
-        for routing_key, body in events:
+    def _after_commit(self, result: BatchResult) -> None:
+        """Publish what the committed batch wrote to the outbox, then its (transient) process events."""
+        if self.channel is None or not self.channel.is_open:
+            return  # the rows stay in the outbox: published again after the reconnect
+        for row in result.outbox:
+            self._publish_row(row)
+        for routing_key, body in result.events:
             self._basic_publish(topology.EVENTS_EXCHANGE, routing_key, body, None, transient=True)
-        self._publish_pending()
 
     # ---- outputs -------------------------------------------------------------------------------------
-    def _publish_pending(self) -> None:
+    def _publish_pending(self, before: datetime | None) -> None:
+        """Publish outbox rows nobody confirmed: all of them after a (re)connect, else the stale ones.
+
+        Rows this engine has in flight or has seen confirmed are skipped. With several engines on one
+        PostgreSQL store a stale row may be another engine's slow one; publishing it twice is harmless
+        (workitems carry (id, attempt) and an idempotency key; answers and dead letters are idempotent).
+        """
         if self.channel is None or not self.channel.is_open:
             return
-        rows = self.store.pending_outbox(limit=5000)
+        rows = self.store.pending_outbox(limit=5000, before=before)
         skip = self.inflight_ids | set(self.confirmed)  # confirmed rows wait for their deletion
         for row in rows:
             if row.id not in skip:
@@ -267,8 +280,9 @@ class Daemon:
                 except StoreError:
                     self.confirmed.extend(done)
                     raise
-            if not self.inflight:
-                self._publish_pending()
+            if time.monotonic() >= self.next_sweep:
+                self.next_sweep = time.monotonic() + SWEEP_EVERY
+                self._publish_pending(before=datetime.now(UTC) - timedelta(seconds=SWEEP_AGE))
         except StoreError as exc:
             log.error("store error: %s", exc)
         self._schedule_tick()
@@ -278,7 +292,7 @@ class Daemon:
         while due is not None and due <= self.core.clock():
             fired, result = self.core.fire_timers()
             self.stats["timers"] += fired
-            self._after_commit(result.events)
+            self._after_commit(result)
             if fired == 0:
                 break
             due = self.store.next_timer_due()

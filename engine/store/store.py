@@ -145,9 +145,11 @@ class Store:
             return [step_row(row) for row in conn.execute(query).mappings()]
 
     # ---- engine plumbing ---------------------------------------------------------------------------
-    def pending_outbox(self, limit: int = 1000) -> list[OutboxRow]:
-        """Messages not yet confirmed by the broker, oldest first."""
+    def pending_outbox(self, limit: int = 1000, before: datetime | None = None) -> list[OutboxRow]:
+        """Messages not yet confirmed by the broker, oldest first; only those written ``before``, if given."""
         query = sa.select(outbox).order_by(outbox.c.id).limit(limit)
+        if before is not None:
+            query = query.where(outbox.c.created_at < before)
         with self._reading() as conn:
             return [outbox_row(row) for row in conn.execute(query).mappings()]
 

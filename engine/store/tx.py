@@ -24,7 +24,7 @@ from engine.interpreter.effects import Record, StartTimer, StopTimer
 from engine.interpreter.state import ProcessState
 from engine.store.columns import decode_state, instance_values, process_values
 from engine.store.journal import Journal
-from engine.store.rows import DueTimer, InstanceRow, Outgoing
+from engine.store.rows import DueTimer, InstanceRow, OutboxRow, Outgoing
 from engine.store.schema import instances, outbox, processes, programs, requests, steps, timers
 
 _CHUNK = 500  # ids per IN (...) list: far below every backend's parameter limit
@@ -182,14 +182,23 @@ class Tx:
             self.conn.execute(self._sql.delete_timer, [{"p": p, "t": t} for p, t in keys])
 
     # ---- outbox ------------------------------------------------------------------------------------
-    def add_outbox(self, messages: Sequence[Outgoing]) -> None:
-        """Queue messages to publish once this transaction has committed."""
-        if messages:
-            now = datetime.now(UTC)
-            self.conn.execute(outbox.insert(), [
-                {"exchange": m.exchange, "routing_key": m.routing_key, "body": m.body, "headers": m.headers,
-                 "message_id": m.message_id, "content_type": m.content_type, "created_at": now}
-                for m in messages])
+    def add_outbox(self, messages: Sequence[Outgoing]) -> list[OutboxRow]:
+        """Queue messages to publish once this transaction has committed; the rows, with their ids, in order.
+
+        The engine that wrote the rows publishes them itself right after the commit (it needs the ids to
+        match the broker's confirms); :meth:`Store.pending_outbox` finds the rows nobody confirmed.
+        """
+        if not messages:
+            return []
+        now = datetime.now(UTC)
+        values = [{"exchange": m.exchange, "routing_key": m.routing_key, "body": m.body, "headers": m.headers,
+                   "message_id": m.message_id, "content_type": m.content_type, "created_at": now}
+                  for m in messages]
+        ids = self.conn.execute(outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True),
+                                values).scalars().all()
+        return [OutboxRow(id=int(i), exchange=m.exchange, routing_key=m.routing_key, body=m.body,
+                          headers=dict(m.headers), message_id=m.message_id, content_type=m.content_type)
+                for i, m in zip(ids, messages, strict=True)]
 
     def delete_outbox(self, ids: Sequence[int]) -> None:
         """Forget outbox messages the broker confirmed."""

@@ -103,6 +103,24 @@ def test_outbox_ids_are_never_reused_even_after_the_outbox_was_emptied(store: St
     assert row.id > max(ids)
 
 
+def test_adding_to_the_outbox_returns_the_rows_with_their_ids_in_order(store: Store) -> None:
+    with store.transaction() as tx:
+        added = tx.add_outbox([message(n) for n in range(5)])
+        assert tx.add_outbox([]) == []
+
+    assert added == store.pending_outbox()
+    assert [r.routing_key for r in added] == [f"participant.q{n}" for n in range(5)]
+
+
+def test_the_outbox_sweep_sees_only_rows_older_than_asked(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.add_outbox([message(1)])
+    written = datetime.now(UTC)
+
+    assert store.pending_outbox(before=written - timedelta(seconds=10)) == []
+    assert [r.routing_key for r in store.pending_outbox(before=written + timedelta(seconds=1))] == ["participant.q1"]
+
+
 def test_a_request_keeps_its_first_answer(store: Store) -> None:
     with store.transaction() as tx:
         assert tx.find_response("r1") is None
