@@ -19,7 +19,7 @@ from engine.errors import RequestError
 from engine.language import Library, launch_fields
 from engine.store import ProcessRow
 from engine.transport.client import new_request_id
-from engine.transport.messages import LaunchMessage
+from engine.transport.messages import LaunchMessage, ResponseMessage
 
 FINAL = ("done", "cancelled")
 
@@ -201,10 +201,11 @@ def _simple(command: str, help_text: str) -> click.Command:
     @click.command(name=command, help=help_text)
     @click.argument("process_id")
     @click.option("-m", "--message", default="", help="Why (kept in the history).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the engine's answer as JSON.")
     @reports_errors
-    def act(process_id: str, message: str) -> None:
+    def act(process_id: str, message: str, as_json: bool) -> None:
         answer = send_command(resolve_process(process_id), command, comment=message)
-        click.echo(f"{answer.process_id}: {command} done, process is {answer.status}")
+        say(answer, f"{command} done", as_json)
 
     return act
 
@@ -218,8 +219,9 @@ resume = _simple("resume", "Resume a paused process.")
 @click.argument("process_id")
 @click.option("--step", help="The failed step to retry (needed when several failed).")
 @click.option("-f", "--field", "assignments", multiple=True, metavar="KEY=VALUE", help="Correct a field first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the engine's answer as JSON.")
 @reports_errors
-def retry(process_id: str, step: str | None, assignments: tuple[str, ...]) -> None:
+def retry(process_id: str, step: str | None, assignments: tuple[str, ...], as_json: bool) -> None:
     """Re-run the failed step, optionally with corrected fields.
 
     \b
@@ -229,17 +231,18 @@ def retry(process_id: str, step: str | None, assignments: tuple[str, ...]) -> No
     """
     fields = collect_fields(None, assignments, None)
     answer = send_command(resolve_process(process_id), "retry", step=step, fields=fields)
-    click.echo(f"{answer.process_id}: retrying, process is {answer.status}")
+    say(answer, "retrying", as_json)
 
 
 @click.command()
 @click.argument("process_id")
 @click.option("--step", help="The failed step to skip (needed when several failed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the engine's answer as JSON.")
 @reports_errors
-def skip(process_id: str, step: str | None) -> None:
+def skip(process_id: str, step: str | None, as_json: bool) -> None:
     """Mark the failed step skipped and go on."""
     answer = send_command(resolve_process(process_id), "skip", step=step)
-    click.echo(f"{answer.process_id}: skipped, process is {answer.status}")
+    say(answer, "skipped", as_json)
 
 
 @click.command()
@@ -247,8 +250,9 @@ def skip(process_id: str, step: str | None) -> None:
 @click.option("--step", help="The approve step to answer (needed when several wait).")
 @click.option("--reject", is_flag=True, help="Answer no.")
 @click.option("-m", "--message", default="", help="A comment kept with the answer.")
+@click.option("--json", "as_json", is_flag=True, help="Print the engine's answer as JSON.")
 @reports_errors
-def approve(process_id: str, step: str | None, reject: bool, message: str) -> None:
+def approve(process_id: str, step: str | None, reject: bool, message: str, as_json: bool) -> None:
     """Answer an approve step (as $BOSS_USER, else your login name).
 
     \b
@@ -257,5 +261,12 @@ def approve(process_id: str, step: str | None, reject: bool, message: str) -> No
       boss approve 261122-ab12 --step go-no-go --reject -m "wait for the hotfix"
     """
     answer = send_command(resolve_process(process_id), "approve", step=step, approved=not reject, comment=message)
-    verdict = "rejected" if reject else "approved"
-    click.echo(f"{answer.process_id}: {verdict}, process is {answer.status}")
+    say(answer, "rejected" if reject else "approved", as_json)
+
+
+def say(answer: ResponseMessage, what: str, as_json: bool) -> None:
+    """Print the engine's answer to a command: one line, or JSON."""
+    if as_json:
+        print_json(answer.model_dump(mode="json"))
+    else:
+        click.echo(f"{answer.process_id}: {what}, process is {answer.status}")

@@ -56,3 +56,17 @@ def test_ps_show_history_and_participants_print_text_and_json(deployment: Deploy
     instances = json.loads(deployment.boss("participants", "--json").output)
     assert [i["participant"] for i in instances] == ["echo"]
     assert "echo" in deployment.boss("participants").output
+
+
+def test_launch_wait_exits_1_when_the_process_ends_in_error_and_errors_lists_it(local: Deployment) -> None:
+    local.start_engine()
+    local.participant("Flaky")
+
+    result = local.boss("launch", "broken", "--wait", expect=1)
+
+    process_id = result.stdout.splitlines()[0]
+    listed = json.loads(local.boss("errors", "--json").stdout)
+    assert [(p["id"], p["error_step"]) for p in listed] == [(process_id, "doomed")]
+    assert "broken: by design" in listed[0]["error_message"]
+    answer = json.loads(local.boss("cancel", process_id, "--json").stdout)
+    assert answer["ok"] is True and answer["process_id"] == process_id
