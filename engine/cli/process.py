@@ -21,7 +21,7 @@ from engine.store import ProcessRow
 from engine.transport.client import new_request_id
 from engine.transport.messages import LaunchMessage, ResponseMessage
 
-FINAL = ("done", "cancelled")
+FINAL = ("done", "cancelled", "error")  # error: waits for an operator, but --wait is over
 
 
 @click.command()
@@ -66,16 +66,20 @@ def launch(process: str, assignments: tuple[str, ...], fields_file: str | None, 
 
 
 def follow_process(process_id: str, show: bool, poll: float = 0.25) -> int:
-    """Wait for a process to finish or fail, printing its history when ``show``; the exit code."""
+    """Wait for a process to finish or fail, printing its history when ``show``; the exit code.
+
+    The state is read before the history: one commit writes both, so once the state is final the
+    history read after it holds every record up to the end.
+    """
     seen = 0
     while True:
+        row = store().get_process(process_id)
         if show:
             rows = store().history(process_id, after_seq=seen)
             for line in render.history_lines(rows):
                 click.echo(line)
             seen = rows[-1].seq if rows else seen
-        row = store().get_process(process_id)
-        if row is not None and (row.status in FINAL or row.status == "error"):
+        if row is not None and row.status in FINAL:
             if show:
                 click.echo(f"process {process_id} is {row.status}")
             return 0 if row.status == "done" else 1
