@@ -6,8 +6,9 @@ from the store. Every command accepts a unique prefix of a process id.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -17,7 +18,7 @@ from engine.cli.common import collect_fields, print_json, reports_errors, with_f
 from engine.cli.context import client, resolve_process, send_command, settings, store, user
 from engine.errors import RequestError
 from engine.language import Library, launch_fields
-from engine.store import ProcessRow
+from engine.store import InstanceRow, ProcessRow
 from engine.transport.client import new_request_id
 from engine.transport.messages import LaunchMessage, ResponseMessage
 
@@ -186,18 +187,29 @@ def errors(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
 def participants(as_json: bool) -> None:
-    """Participant instances seen through their registrations and heartbeats."""
+    """Participant instances seen through their registrations and heartbeats.
+
+    An instance is ``alive`` while its heartbeats keep coming (within the engine's heartbeat timeout),
+    ``silent`` after that (killed, or cut off from the broker); one that stops cleanly says goodbye and is
+    removed.
+    """
     rows = store().instances()
+    now = datetime.now(UTC)
+    timeout = timedelta(seconds=settings().heartbeat_timeout)
+
+    def state(row: InstanceRow) -> str:
+        return "alive" if now - row.last_seen <= timeout else "silent"
+
     if as_json:
-        print_json(rows)
+        print_json([{**dataclasses.asdict(r), "state": state(r)} for r in rows])
         return
     if not rows:
         click.echo("no participant has registered (start one: skynet run SPEC)")
         return
-    now = datetime.now(UTC)
-    lines = render.table(["PARTICIPANT", "INSTANCE", "HOST", "POOL", "LAST HEARTBEAT", "CURRENT", "HANDLED"], [
-        [r.participant, r.instance, r.host, r.pool, render.when(r.last_seen, now),
-         (r.current or {}).get("step", "idle"), r.handled] for r in rows])
+    lines = render.table(
+        ["PARTICIPANT", "INSTANCE", "HOST", "POOL", "STATE", "LAST HEARTBEAT", "CURRENT", "HANDLED"],
+        [[r.participant, r.instance, r.host, r.pool, state(r), render.when(r.last_seen, now),
+          (r.current or {}).get("step", "idle"), r.handled] for r in rows])
     click.echo("\n".join(lines))
 
 

@@ -54,7 +54,7 @@ def test_ps_show_history_and_participants_print_text_and_json(deployment: Deploy
     assert kinds[0] == "process.launched"
     assert kinds[-1] == "process.done"
     instances = json.loads(deployment.boss("participants", "--json").output)
-    assert [i["participant"] for i in instances] == ["echo"]
+    assert [(i["participant"], i["state"]) for i in instances] == [("echo", "alive")]
     assert "echo" in deployment.boss("participants").output
 
 
