@@ -191,7 +191,9 @@ class _Parser:
             choices = ", ".join(keys.KINDS[1:])
             self.add(f"the step has no kind: give one of {choices}, or a participant name", at)
             return None
-        name = candidates[0]
+        # 'retyr: 2' next to 'jenkins: {...}' is a misspelt attribute, not a second participant
+        plausible = [k for k in candidates if not keys.suggest(str(k), keys.ATTRIBUTES)]
+        name = (plausible or candidates)[0]
         if not isinstance(name, str) or not keys.PARTICIPANT_NAME.match(name):
             self.add(f"{name!r} is neither a step kind nor a valid participant name", at)
             return None

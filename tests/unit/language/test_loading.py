@@ -31,6 +31,17 @@ def test_a_misspelt_attribute_is_reported_with_file_line_and_step_path() -> None
     assert problems == ["release.yaml:8 steps[2].parallel[1].retyr: unknown key 'retyr' (did you mean 'retry'?)"]
 
 
+def test_a_misspelt_attribute_written_before_the_participant_is_still_taken_for_an_attribute() -> None:
+    problems = problems_of("""\
+        name: release
+        steps:
+          - name: build
+            retyr: 1
+            jenkins: {job: load}
+        """)
+    assert problems == ["release.yaml:4 steps[0].retyr: unknown key 'retyr' (did you mean 'retry'?)"]
+
+
 def test_every_problem_of_a_file_is_reported_at_once() -> None:
     problems = problems_of("""\
         name: Bad Name
