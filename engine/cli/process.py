@@ -18,7 +18,7 @@ from engine.cli.common import collect_fields, print_json, reports_errors, with_f
 from engine.cli.context import client, resolve_process, send_command, settings, store, user
 from engine.errors import RequestError
 from engine.language import Library, launch_fields
-from engine.store import InstanceRow, ProcessRow
+from engine.store import InstanceRow, ProcessRow, RegistrationRow
 from engine.transport.client import new_request_id
 from engine.transport.messages import LaunchMessage, ResponseMessage
 
@@ -187,30 +187,55 @@ def errors(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
 def participants(as_json: bool) -> None:
-    """Participant instances seen through their registrations and heartbeats.
+    """Registered participants with their params schema, and their instances with the last heartbeat.
 
-    An instance is ``alive`` while its heartbeats keep coming (within the engine's heartbeat timeout),
-    ``silent`` after that (killed, or cut off from the broker); one that stops cleanly says goodbye and is
-    removed.
+    A participant is registered by ``skynet install`` / ``skynet register`` (and by every instance when
+    it starts). An instance is ``alive`` while its heartbeats keep coming (within the engine's heartbeat
+    timeout), ``silent`` after that (killed, or cut off from the broker); one that stops cleanly says
+    goodbye and is removed.
     """
-    rows = store().instances()
-    now = datetime.now(UTC)
-    timeout = timedelta(seconds=settings().heartbeat_timeout)
-
-    def state(row: InstanceRow) -> str:
-        return "alive" if now - row.last_seen <= timeout else "silent"
-
+    listing = participant_listing(store().registrations(), store().instances(), datetime.now(UTC),
+                                  timedelta(seconds=settings().heartbeat_timeout))
     if as_json:
-        print_json([{**dataclasses.asdict(r), "state": state(r)} for r in rows])
+        print_json(listing)
         return
-    if not rows:
-        click.echo("no participant has registered (start one: skynet run SPEC)")
+    if not listing:
+        click.echo("no participant has registered (install one: skynet install SPEC; or skynet run SPEC)")
         return
-    lines = render.table(
-        ["PARTICIPANT", "INSTANCE", "HOST", "POOL", "STATE", "LAST HEARTBEAT", "CURRENT", "HANDLED"],
-        [[r.participant, r.instance, r.host, r.pool, state(r), render.when(r.last_seen, now),
-          (r.current or {}).get("step", "idle"), r.handled] for r in rows])
-    click.echo("\n".join(lines))
+    rows = []
+    for entry in listing:
+        params = ", ".join(((entry["params_schema"] or {}).get("properties") or {}).keys()) or "-"
+        rows.append([entry["participant"], entry["queue"], ", ".join(entry["pools"]) or "-",
+                     entry["version"] or "-", f"{entry['alive']}/{len(entry['instances'])}", params])
+    click.echo("\n".join(render.table(["PARTICIPANT", "QUEUE", "POOLS", "VERSION", "ALIVE", "PARAMS"], rows)))
+    instances = [i for entry in listing for i in entry["instances"]]
+    if instances:
+        click.echo("")
+        click.echo("\n".join(render.table(
+            ["INSTANCE", "HOST", "POOL", "STATE", "LAST HEARTBEAT", "CURRENT", "HANDLED"],
+            [[i["instance"], i["host"], i["pool"], i["state"], render.when(i["last_seen"]),
+              (i["current"] or {}).get("step", "idle"), i["handled"]] for i in instances])))
+
+
+def participant_listing(registrations: list[RegistrationRow], instances: list[InstanceRow], now: datetime,
+                        timeout: timedelta) -> list[dict[str, Any]]:
+    """Participants (registered or seen through an instance), each with its pools and instances."""
+    listing: dict[str, dict[str, Any]] = {}
+    for reg in registrations:
+        entry = listing.setdefault(reg.participant, {
+            "participant": reg.participant, "queue": reg.queue, "version": reg.version,
+            "description": reg.description, "params_schema": reg.params_schema, "config_keys": reg.config_keys,
+            "pools": [], "alive": 0, "instances": []})
+        entry["pools"].append(reg.pool or reg.host)
+    for row in instances:
+        entry = listing.setdefault(row.participant, {
+            "participant": row.participant, "queue": row.queue, "version": row.version,
+            "description": row.description, "params_schema": row.params_schema, "config_keys": row.config_keys,
+            "pools": [], "alive": 0, "instances": []})
+        alive = now - row.last_seen <= timeout
+        entry["alive"] += int(alive)
+        entry["instances"].append({**dataclasses.asdict(row), "state": "alive" if alive else "silent"})
+    return [listing[name] for name in sorted(listing)]
 
 
 def _simple(command: str, help_text: str) -> click.Command:

@@ -38,13 +38,14 @@ from engine.language import Program
 from engine.language.model import ParticipantStep
 from engine.service import outgoing
 from engine.service.programs import Programs
-from engine.store import InstanceRow, OutboxRow, Outgoing, Store, Tx
+from engine.store import InstanceRow, OutboxRow, Outgoing, RegistrationRow, Store, Tx
 from engine.transport import topology
 from engine.transport.messages import (
     Announcement,
     CommandMessage,
     LaunchMessage,
     MessageError,
+    Registration,
     ReplyMessage,
     ResponseMessage,
 )  # fmt: skip
@@ -164,6 +165,8 @@ class _Batch:
                 self.launch(LaunchMessage.decode(message.body), message)
             elif message.queue == topology.COMMANDS_QUEUE:
                 self.command(CommandMessage.decode(message.body), message)
+            elif message.queue == topology.REGISTRY_QUEUE and _kind(message) == "registration":
+                self.registration(Registration.decode(message.body), message)
             elif message.queue == topology.REGISTRY_QUEUE:
                 self.announcement(Announcement.decode(message.body))
             else:
@@ -239,12 +242,24 @@ class _Batch:
         self.answer(message, request.request_id, request.reply_to, answer)
 
     def _unserved(self, program: Program) -> list[str]:
-        """Warnings for participants the program uses that no instance has registered for."""
+        """Warnings for participants the program uses that are not registered, or have no live instance."""
         used = sorted({s.participant for d in program.definitions.values() for s in d.all_steps()
                        if isinstance(s, ParticipantStep)})
-        served = {row.participant for row in self.core.store.instances()}
-        return [f"no instance of participant {name!r} has registered: its workitems will wait in "
-                f"{topology.participant_queue(name)} until one starts" for name in used if name not in served]
+        timeout = self.core.options.heartbeat_timeout
+        alive = {i.participant for i in self.core.store.instances() if self.now - i.last_seen <= timeout}
+        pools: dict[str, list[str]] = {}
+        for row in self.core.store.registrations():
+            pools.setdefault(row.participant, []).append(row.pool or row.host)
+        warnings = []
+        for name in (n for n in used if n not in alive):
+            queue = topology.participant_queue(name)
+            if name in pools:
+                warnings.append(f"no instance of participant {name!r} is running (installed in "
+                                f"{', '.join(pools[name])}; skynet start {name}): its workitems wait in {queue}")
+            else:
+                warnings.append(f"participant {name!r} is not registered (skynet install SPEC, or skynet run "
+                                f"SPEC): its workitems wait in {queue} until an instance starts")
+        return warnings
 
     # ---- commands and replies ----------------------------------------------------------------------
     def command(self, request: CommandMessage, message: Incoming) -> None:
@@ -287,10 +302,30 @@ class _Batch:
                                            result=reply.result, fields=reply.fields, progress=reply.progress,
                                            error=error, instance=reply.instance))
 
+    def registration(self, request: Registration, message: Incoming) -> None:
+        """Install or uninstall a participant in the registry, and confirm it to the requester."""
+        if request.kind == "unregister":
+            self.tx.remove_registration(request.participant, request.pool)
+        elif request.queue is None:
+            raise MessageError("invalid Registration: queue: a registration needs the participant's queue")
+        else:
+            self.tx.upsert_registration(RegistrationRow(
+                participant=request.participant, pool=request.pool, host=request.host, queue=request.queue,
+                version=request.version, description=request.description, params_schema=request.params_schema,
+                config_keys=list(request.config_keys), registered_at=self.now, registered_by=request.by))
+        if message.reply_to:
+            self.outbox.append(outgoing.response(message.reply_to, ResponseMessage(
+                request_id=request.request_id, ok=True, status=f"{request.kind}ed")))
+
     def announcement(self, note: Announcement) -> None:
         if note.kind == "goodbye":
             self.tx.remove_instance(note.instance)
             return
+        if note.kind == "register":
+            self.tx.upsert_registration(RegistrationRow(
+                participant=note.participant, pool=note.pool or "", host=note.host, queue=note.queue,
+                version=note.version, description=note.description, params_schema=note.params_schema,
+                config_keys=list(note.config_keys), registered_at=self.now, registered_by=note.instance))
         current = note.current.model_dump(mode="json") if note.current else None
         self.tx.upsert_instance(InstanceRow(
             instance=note.instance, participant=note.participant, host=note.host, pool=note.pool, pid=note.pid,
@@ -350,6 +385,12 @@ class _Batch:
                 tx.apply_timers(process_id, opened.timers)
         self.result.outbox = tx.add_outbox(self.outbox)
         return self.result
+
+
+def _kind(message: Incoming) -> str | None:
+    """The ``boss-type`` header of a delivery, if any."""
+    value = (message.headers or {}).get("boss-type")
+    return value.decode() if isinstance(value, bytes) else value
 
 
 _REQUESTS: dict[str, type[LaunchMessage] | type[CommandMessage]] = {

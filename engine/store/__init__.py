@@ -8,7 +8,16 @@ same API and tests for both. Only the engine daemon writes, inside :meth:`Store.
 from __future__ import annotations
 
 from engine.store.connect import default_store_url, mask
-from engine.store.rows import DueTimer, HistoryRow, InstanceRow, OutboxRow, Outgoing, ProcessRow, StepRow
+from engine.store.rows import (
+    DueTimer,
+    HistoryRow,
+    InstanceRow,
+    OutboxRow,
+    Outgoing,
+    ProcessRow,
+    RegistrationRow,
+    StepRow,
+)
 from engine.store.store import Store, open_store
 from engine.store.tx import Tx
 
@@ -19,6 +28,7 @@ __all__ = [
     "OutboxRow",
     "Outgoing",
     "ProcessRow",
+    "RegistrationRow",
     "StepRow",
     "Store",
     "Tx",

@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping
 
 from engine.errors import StoreError
 from engine.interpreter.state import ProcessState
-from engine.store.rows import HistoryRow, InstanceRow, OutboxRow, ProcessRow, StepRow
+from engine.store.rows import HistoryRow, InstanceRow, OutboxRow, ProcessRow, RegistrationRow, StepRow
 
 _STEP_FIELDS = tuple(f.name for f in fields(StepRow))
 _HISTORY_FIELDS = tuple(f.name for f in fields(HistoryRow))
@@ -89,3 +89,10 @@ def instance_row(row: RowMapping) -> InstanceRow:
     values = {name: row[name] for name in _INSTANCE_FIELDS}
     values["config_keys"] = list(values["config_keys"] or [])
     return InstanceRow(**values)
+
+
+def registration_row(row: RowMapping) -> RegistrationRow:
+    """A ``boss_participants`` row."""
+    values = {f.name: row[f.name] for f in fields(RegistrationRow)}
+    values["config_keys"] = list(values["config_keys"] or [])
+    return RegistrationRow(**values)

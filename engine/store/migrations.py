@@ -32,7 +32,12 @@ def _v1(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.VERSION_1_TABLES))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+def _v2(conn: Connection) -> None:
+    """The participant registry: registrations by pool, kept when no instance runs."""
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_2_TABLES))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 LATEST = len(MIGRATIONS)
 
 

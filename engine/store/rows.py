@@ -122,3 +122,23 @@ class InstanceRow:
     last_seen: datetime
     current: dict[str, Any] | None
     handled: int
+
+
+@dataclass(frozen=True)
+class RegistrationRow:
+    """A participant registered in a pool: what ``skynet install``/``register`` or an instance announced.
+
+    Registrations outlive instances (a participant installed but stopped is still known, with its params
+    schema, so ``boss validate`` can check steps against it); ``skynet uninstall`` removes them.
+    """
+
+    participant: str
+    pool: str
+    host: str
+    queue: str
+    version: str | None
+    description: str | None
+    params_schema: dict[str, Any] | None
+    config_keys: list[str]
+    registered_at: datetime
+    registered_by: str | None

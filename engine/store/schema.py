@@ -168,5 +168,22 @@ instances = sa.Table(
     sa.Column("handled", sa.Integer, nullable=False),
 )  # fmt: skip
 
+participants = sa.Table(
+    "boss_participants", metadata,
+    sa.Column("participant", sa.String(200), primary_key=True),
+    sa.Column("pool", sa.String(200), primary_key=True),  # "" when registered from outside a pool
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("queue", sa.String(255), nullable=False),
+    sa.Column("version", sa.String(100)),
+    sa.Column("description", sa.Text),
+    sa.Column("params_schema", _json()),
+    sa.Column("config_keys", _json(), nullable=False),
+    sa.Column("registered_at", UtcDateTime, nullable=False),
+    sa.Column("registered_by", sa.String(200)),
+)  # fmt: skip
+
 VERSION_1_TABLES = (programs, processes, history, steps, timers, outbox, requests, instances)
 """The tables migration 1 creates (see :mod:`engine.store.migrations`)."""
+
+VERSION_2_TABLES = (participants,)
+"""The tables migration 2 adds: the participant registry (what is installed where, with its params schema)."""

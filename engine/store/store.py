@@ -18,9 +18,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.store import connect, migrations
-from engine.store.columns import history_row, instance_row, outbox_row, process_row, step_row
-from engine.store.rows import HistoryRow, InstanceRow, OutboxRow, ProcessRow, StepRow
-from engine.store.schema import history, instances, outbox, processes, steps, timers
+from engine.store.columns import history_row, instance_row, outbox_row, process_row, registration_row, step_row
+from engine.store.rows import HistoryRow, InstanceRow, OutboxRow, ProcessRow, RegistrationRow, StepRow
+from engine.store.schema import history, instances, outbox, participants, processes, steps, timers
 from engine.store.tx import Tx, load_program
 
 MAX_PREFIX_MATCHES = 10
@@ -164,6 +164,12 @@ class Store:
         query = sa.select(instances).order_by(instances.c.participant, instances.c.host, instances.c.instance)
         with self._reading() as conn:
             return [instance_row(row) for row in conn.execute(query).mappings()]
+
+    def registrations(self) -> list[RegistrationRow]:
+        """Participants registered, by participant, then pool."""
+        query = sa.select(participants).order_by(participants.c.participant, participants.c.pool)
+        with self._reading() as conn:
+            return [registration_row(row) for row in conn.execute(query).mappings()]
 
     def load_program(self, digest: str) -> tuple[str, dict[str, str]]:
         """A stored program bundle: (main definition name, {definition name: YAML text}).

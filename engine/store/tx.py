@@ -10,7 +10,7 @@ processes and written at the commit (:mod:`engine.store.journal`). Upserts use e
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -24,8 +24,8 @@ from engine.interpreter.effects import Record, StartTimer, StopTimer
 from engine.interpreter.state import ProcessState
 from engine.store.columns import decode_state, instance_values, process_values
 from engine.store.journal import Journal
-from engine.store.rows import DueTimer, InstanceRow, OutboxRow, Outgoing
-from engine.store.schema import instances, outbox, processes, programs, requests, steps, timers
+from engine.store.rows import DueTimer, InstanceRow, OutboxRow, Outgoing, RegistrationRow
+from engine.store.schema import instances, outbox, participants, processes, programs, requests, steps, timers
 
 _CHUNK = 500  # ids per IN (...) list: far below every backend's parameter limit
 _STEP_COLUMNS = [c.name for c in steps.columns if not c.primary_key]
@@ -58,6 +58,7 @@ class _Statements:
     upsert_timer: sa.Insert
     save_response: sa.Insert
     upsert_instance: sa.Insert
+    upsert_registration: sa.Insert
     delete_timer: sa.Delete
 
 
@@ -67,6 +68,7 @@ def _statements(dialect: str) -> _Statements:
     steps_insert = insert(steps)
     timer_insert = insert(timers)
     instance_insert = insert(instances)
+    registration_insert = insert(participants)
     return _Statements(
         save_program=insert(programs).on_conflict_do_nothing(index_elements=[programs.c.digest]),
         upsert_steps=steps_insert.on_conflict_do_update(
@@ -78,6 +80,9 @@ def _statements(dialect: str) -> _Statements:
         upsert_instance=instance_insert.on_conflict_do_update(
             index_elements=[instances.c.instance],
             set_={c.name: instance_insert.excluded[c.name] for c in instances.columns if not c.primary_key}),
+        upsert_registration=registration_insert.on_conflict_do_update(
+            index_elements=[participants.c.participant, participants.c.pool],
+            set_={c.name: registration_insert.excluded[c.name] for c in participants.columns if not c.primary_key}),
         delete_timer=timers.delete().where(timers.c.process_id == sa.bindparam("p"),
                                            timers.c.timer == sa.bindparam("t")),
     )  # fmt: skip
@@ -229,4 +234,16 @@ class Tx:
     def remove_participant(self, participant: str) -> None:
         """Forget every instance of a participant."""
         self.conn.execute(instances.delete().where(instances.c.participant == participant))
+
+    def upsert_registration(self, row: RegistrationRow) -> None:
+        """Record that a participant is installed in a pool (keyed by participant and pool)."""
+        self.conn.execute(self._sql.upsert_registration, asdict(row))
+
+    def remove_registration(self, participant: str, pool: str) -> int:
+        """Forget a participant's registration in a pool and that pool's instances of it; rows removed."""
+        in_pool = instances.c.pool == pool if pool else instances.c.pool.is_(None)
+        gone = self.conn.execute(instances.delete().where(instances.c.participant == participant, in_pool))
+        removed = self.conn.execute(participants.delete().where(participants.c.participant == participant,
+                                                                participants.c.pool == pool))
+        return int(gone.rowcount or 0) + int(removed.rowcount or 0)
 

@@ -18,7 +18,7 @@ from pika.spec import Basic, BasicProperties
 from engine.config import mask_url
 from engine.errors import TransportError
 from engine.transport import topology
-from engine.transport.messages import CommandMessage, LaunchMessage, MessageError, ResponseMessage
+from engine.transport.messages import CommandMessage, LaunchMessage, MessageError, Registration, ResponseMessage
 from engine.transport.signing import signed_headers
 
 
@@ -63,10 +63,16 @@ class EngineClient:
         """Send a command and wait for the engine's answer."""
         return self._request(topology.COMMANDS_QUEUE, request.request_id, request.encode())
 
-    def _request(self, queue: str, request_id: str, body: bytes) -> ResponseMessage:
+    def register(self, request: Registration) -> ResponseMessage:
+        """Send a participant (un)registration and wait for the engine's confirmation."""
+        return self._request(topology.REGISTRY_QUEUE, request.request_id, request.encode(),
+                             {"boss-type": "registration"})
+
+    def _request(self, queue: str, request_id: str, body: bytes,
+                 headers: dict[str, str] | None = None) -> ResponseMessage:
         properties = BasicProperties(content_type="application/json", delivery_mode=2,
                                      reply_to=topology.DIRECT_REPLY_TO, correlation_id=request_id,
-                                     headers=signed_headers(self.signing_key, body) or None)
+                                     headers=signed_headers(self.signing_key, body, headers) or None)
         try:
             self.channel.basic_publish("", queue, body, properties, mandatory=True)
         except pika.exceptions.UnroutableError as exc:

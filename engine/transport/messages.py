@@ -184,3 +184,25 @@ class Announcement(Message):
     sent_at: datetime
     current: CurrentWork | None = None
     handled: int = 0
+
+
+class Registration(Message):
+    """``skynet install / register / uninstall`` -> the engine: a participant is (no longer) installed in a pool.
+
+    Sent straight to the engine's registry queue with ``reply_to`` and header ``boss-type: registration``;
+    the engine answers with a :class:`ResponseMessage` once the registry row is committed, so registration
+    is confirmed, not fire-and-forget.
+    """
+
+    kind: Literal["register", "unregister"]
+    request_id: str
+    participant: str
+    pool: str = ""
+    host: str
+    queue: str | None = None
+    version: str | None = None
+    description: str | None = None
+    params_schema: dict[str, Any] | None = None
+    config_keys: list[str] = []
+    by: str | None = None
+    sent_at: datetime

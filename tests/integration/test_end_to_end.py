@@ -53,8 +53,9 @@ def test_ps_show_history_and_participants_print_text_and_json(deployment: Deploy
     kinds = [r["kind"] for r in json.loads(deployment.boss("history", process_id, "--json").output)]
     assert kinds[0] == "process.launched"
     assert kinds[-1] == "process.done"
-    instances = json.loads(deployment.boss("participants", "--json").output)
-    assert [(i["participant"], i["state"]) for i in instances] == [("echo", "alive")]
+    (echo,) = json.loads(deployment.boss("participants", "--json").output)
+    assert (echo["participant"], echo["queue"], echo["alive"]) == ("echo", "participant.echo", 1)
+    assert [i["state"] for i in echo["instances"]] == ["alive"]
     assert "echo" in deployment.boss("participants").output
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import StoreError
 from engine.interpreter.effects import Record, StartTimer, StopTimer
-from engine.store import InstanceRow, Outgoing, Store
+from engine.store import InstanceRow, Outgoing, RegistrationRow, Store
 from tests.store.conftest import T0, add_process, make_state
 
 pytestmark = pytest.mark.integration
@@ -132,8 +132,8 @@ def test_a_request_keeps_its_first_answer(store: Store) -> None:
         assert tx.find_response("r2") is None
 
 
-def instance(name: str, participant: str, host: str, handled: int = 0) -> InstanceRow:
-    return InstanceRow(instance=name, participant=participant, host=host, pool="default", pid=123,
+def instance(name: str, participant: str, host: str = "h1", handled: int = 0, pool: str = "default") -> InstanceRow:
+    return InstanceRow(instance=name, participant=participant, host=host, pool=pool, pid=123,
                        version="1.0", description="does things", queue=f"participant.{participant}",
                        params_schema={"type": "object"}, config_keys=["token"], started_at=T0,
                        last_seen=T0 + timedelta(seconds=handled), current=None, handled=handled)
@@ -194,3 +194,25 @@ def test_a_batch_of_a_thousand_steps_is_written_in_one_quick_transaction(store: 
     elapsed = time.perf_counter() - started
     assert len(store.steps("p99")) == 10 and store.steps("p99")[9].status == "done"
     assert elapsed < 10, f"1000 steps took {elapsed:.2f}s"
+
+
+def registration(participant: str, pool: str) -> RegistrationRow:
+    return RegistrationRow(participant=participant, pool=pool, host="h1", queue=f"participant.{participant}",
+                           version="1", description="d", params_schema={"type": "object"}, config_keys=["url"],
+                           registered_at=T0, registered_by="alice")
+
+
+def test_registrations_are_kept_per_pool_and_removed_with_that_pools_instances(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.upsert_registration(registration("jira", "pool-a"))
+        tx.upsert_registration(registration("jira", "pool-b"))
+        tx.upsert_registration(registration("jira", "pool-a"))  # again: an update, not a second row
+        tx.upsert_instance(instance("jira-1", "jira", pool="pool-a"))
+        tx.upsert_instance(instance("jira-2", "jira", pool="pool-b"))
+
+    assert [(r.participant, r.pool) for r in store.registrations()] == [("jira", "pool-a"), ("jira", "pool-b")]
+    assert store.registrations()[0] == registration("jira", "pool-a")
+    with store.transaction() as tx:
+        tx.remove_registration("jira", "pool-a")
+    assert [r.pool for r in store.registrations()] == ["pool-b"]
+    assert [i.instance for i in store.instances()] == ["jira-2"]

@@ -43,17 +43,29 @@ def test_pending_migrations_are_applied_in_order_once(store: Store) -> None:
     applied: list[int] = []
 
     def second(conn: sa.Connection) -> None:
-        applied.append(2)
+        applied.append(LATEST + 1)
         conn.execute(sa.text("CREATE TABLE boss_extra (id INTEGER PRIMARY KEY)"))
 
     def third(conn: sa.Connection) -> None:
-        applied.append(3)
+        applied.append(LATEST + 2)
 
     steps = (*MIGRATIONS, second, third)
-    assert migrate(store.engine, steps) == 3
-    assert migrate(store.engine, steps) == 3
-    assert applied == [2, 3]
+    assert migrate(store.engine, steps) == LATEST + 2
+    assert migrate(store.engine, steps) == LATEST + 2
+    assert applied == [LATEST + 1, LATEST + 2]
     assert "boss_extra" in sa.inspect(store.engine).get_table_names()
+
+
+def test_a_version_1_database_gains_the_participant_registry_when_opened(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    assert migrate(engine, MIGRATIONS[:1]) == 1
+    assert "boss_participants" not in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+    with open_store(url) as store:
+        assert store.registrations() == []
+        assert "boss_participants" in sa.inspect(store.engine).get_table_names()
 
 
 def test_a_failing_migration_leaves_the_schema_version_as_it_was(store: Store) -> None:
