@@ -1,25 +1,33 @@
-"""``boss validate`` and ``boss simulate``: the language commands, which need no broker or store."""
+"""``boss validate`` and ``boss simulate``: the language commands (no broker; validate reads the registry)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from engine.cli.common import collect_fields, parse_when, print_json, reports_errors, with_fields
-from engine.errors import BossError, DefinitionError
+from engine.cli.context import settings
+from engine.errors import BossError, DefinitionError, StoreError
 from engine.language import Library, launch_fields, redact
+from engine.language.params_check import check_params
 from engine.language.source import read_yaml
 from engine.simulate import Outcome, Simulation, read_script, render_timeline
 from engine.simulate.timeline import short
+from engine.store import open_store
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--no-registry", is_flag=True, help="Do not check params against registered participants.")
 @reports_errors
-def validate(files: tuple[str, ...], as_json: bool) -> None:
-    """Check process definitions: schema, expressions, references and step names.
+def validate(files: tuple[str, ...], as_json: bool, no_registry: bool) -> None:
+    """Check process definitions: schema, expressions, references, step names, and participant params.
+
+    Params are checked against the JSON Schemas of the participants registered in the store
+    (BOSS_STORE_URL), when it exists; participants nobody registered are not checked.
 
     \b
     Examples:
@@ -27,7 +35,8 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
       boss validate --json release.yaml
     """
     library = Library()
-    results = [_validate_one(library, path) for path in files]
+    schemas = {} if no_registry else registered_schemas()
+    results = [_validate_one(library, path, schemas) for path in files]
     if as_json:
         print_json(results)
     else:
@@ -41,9 +50,26 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
         raise click.exceptions.Exit(2)
 
 
-def _validate_one(library: Library, path: str) -> dict[str, Any]:
+def registered_schemas() -> dict[str, dict[str, Any]]:
+    """Params schemas of registered participants; empty when there is no store to ask (yet)."""
+    url = settings().store_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}
+    try:
+        with open_store(url) as store:
+            rows = store.registrations()
+    except StoreError as exc:
+        click.echo(f"boss: note: params not checked against registered participants ({exc})", err=True)
+        return {}
+    return {row.participant: row.params_schema for row in rows if row.params_schema}
+
+
+def _validate_one(library: Library, path: str, schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     try:
         program = library.program(path)
+        mismatches = [p for d in program.definitions.values() for p in check_params(d, schemas)]
+        if mismatches:
+            raise DefinitionError(mismatches)
     except DefinitionError as exc:
         problems = [{"file": p.file, "line": p.line, "path": p.path, "message": p.message, "text": str(p)}
                     for p in exc.problems]

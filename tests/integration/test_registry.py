@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,16 @@ def test_launching_a_process_whose_participant_is_missing_warns_clearly(local: D
 
     assert "participant 'greeter' is not registered" in unregistered.stderr
     assert "no instance of participant 'greeter' is running (installed in pool-a" in stopped.stderr
+
+
+def test_validate_checks_params_against_the_registered_schema(local: Deployment, tmp_path: Path) -> None:
+    local.start_engine()
+    definition = tmp_path / "greet.yaml"
+    definition.write_text("name: greet\nsteps:\n  - name: hi\n    greeter: {whom: world}\n")
+    assert local.boss("validate", str(definition)).exit_code == 0  # nobody registered greeter yet
+
+    register(local.amqp_url, GREETER, "greeter", "participant.greeter", pool="pool-a", host="host-a")
+    result = local.boss("validate", str(definition), expect=2)
+
+    assert result.stderr.strip() == f"{definition}:3 steps[0]: greeter: missing required param 'who'"
+    assert local.boss("validate", "--no-registry", str(definition)).exit_code == 0
