@@ -114,6 +114,13 @@ class Deployment:
                      f"the engine to register participant {cls}")
         return daemon
 
+    def builtin(self, name: str, *args: str, **env: str) -> Daemon:
+        """Start the built-in participant NAME (``skynet run NAME``) with extra environment (its config)."""
+        daemon = self._spawn(name, [sys.executable, "-m", "skynet", "run", name, *args], env)
+        wait_for(lambda: "consuming" in daemon.text() or not daemon.alive(), 20, f"participant {name} to start")
+        assert daemon.alive(), f"participant {name} died:\n{daemon.text()}"
+        return daemon
+
     def shutdown(self) -> None:
         for daemon in self.daemons:
             daemon.stop()
