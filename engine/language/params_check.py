@@ -33,7 +33,42 @@ def check_params(definition: Definition, schemas: Mapping[str, Mapping[str, Any]
 
 
 def params_problems(params: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
-    """What is wrong with ``params`` for ``schema`` (an object schema as pydantic writes it)."""
+    """What is wrong with ``params`` for ``schema`` (an object schema as pydantic writes it).
+
+    A discriminated union (one model per ``action``, as the release participants declare) is checked
+    against the variant its discriminator names; an unknown or templated discriminator is reported or
+    left to run time.
+    """
+    union = schema.get("discriminator")
+    if isinstance(union, Mapping) and isinstance(union.get("mapping"), Mapping):
+        return _union_problems(params, schema, union)
+    if "$ref" in schema:
+        return params_problems(params, _resolve(schema["$ref"], schema))
+    return _object_problems(params, schema)
+
+
+def _union_problems(params: Mapping[str, Any], schema: Mapping[str, Any], union: Mapping[str, Any]) -> list[str]:
+    key = str(union.get("propertyName"))
+    mapping: Mapping[str, str] = union["mapping"]
+    choice = params.get(key)
+    if choice is None:
+        return [f"missing required param {key!r} (one of: {', '.join(mapping)})"]
+    if _is_template(choice):
+        return []
+    if choice not in mapping:
+        return [f"param {key!r} should be one of {', '.join(mapping)}, not {choice!r}"]
+    variant = {**_resolve(mapping[choice], schema), "$defs": schema.get("$defs", {})}
+    return _object_problems(params, variant)
+
+
+def _resolve(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A local ``#/$defs/Name`` reference of ``root`` (anything else: an empty, unchecked schema)."""
+    prefix = "#/$defs/"
+    found = root.get("$defs", {}).get(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+def _object_problems(params: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     properties: Mapping[str, Any] = schema.get("properties") or {}
     problems = [f"missing required param {key!r}" for key in schema.get("required") or () if key not in params]
     for key, value in params.items():

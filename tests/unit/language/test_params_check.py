@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from engine.language import load_text
 from engine.language.params_check import check_params, params_problems
@@ -53,3 +54,33 @@ def test_problems_carry_the_file_line_and_step_path() -> None:
     problems = [str(p) for p in check_params(definition, {"jenkins": SCHEMA})]
 
     assert problems == ["release.yaml:3 steps[0]: jenkins: missing required param 'job'"]
+
+
+class Post(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["post"]
+    channel: str
+
+
+class Update(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["update"]
+    ts: str
+
+
+class ChatParams(RootModel[Post | Update]):
+    root: Post | Update = Field(discriminator="action")
+
+
+UNION = ChatParams.model_json_schema()
+
+
+def test_a_discriminated_union_is_checked_against_the_variant_its_action_names() -> None:
+    assert params_problems({"action": "post", "channel": "#rel"}, UNION) == []
+    assert params_problems({"action": "update"}, UNION) == ["missing required param 'ts'"]
+    assert params_problems({"action": "post", "channel": "#rel", "ts": "1"}, UNION) == [
+        "unknown param 'ts' (known: action, channel)"]
+    assert params_problems({"action": "delete"}, UNION) == [
+        "param 'action' should be one of post, update, not 'delete'"]
+    assert params_problems({"channel": "#rel"}, UNION) == ["missing required param 'action' (one of: post, update)"]
+    assert params_problems({"action": "${what}"}, UNION) == []
