@@ -34,9 +34,20 @@ class ParticipantError(BossError):
 
 
 class RetryableError(ParticipantError):
-    """The work failed for a transient reason (a service down, a lock held): the retry policy applies."""
+    """The work failed for a transient reason (a service down, a lock held): the retry policy applies.
+
+    Args:
+        message: One line for the operator.
+        detail: Optional JSON-able data.
+        retry_after: Seconds the service asked to wait (an HTTP ``Retry-After``); the engine waits at least
+            this long before the next attempt, even when the step's retry policy says less.
+    """
 
     retryable: ClassVar[bool] = True
+
+    def __init__(self, message: str = "", *, detail: Any = None, retry_after: float | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.retry_after = retry_after
 
 
 class Cancelled(ParticipantError):

@@ -41,7 +41,7 @@ def error_body(exc: BaseException) -> ErrorBody:
     """The wire form of an exception: ParticipantErrors say whether they are retryable; others are bugs."""
     if isinstance(exc, ParticipantError):
         return ErrorBody(type=type(exc).__name__, message=exc.message, retryable=exc.retryable,
-                         detail=_jsonable_or_repr(exc.detail))
+                         detail=_jsonable_or_repr(exc.detail), retry_after=getattr(exc, "retry_after", None))
     return ErrorBody(type=type(exc).__name__, message=str(exc), retryable=False, detail=None)
 
 

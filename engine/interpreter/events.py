@@ -39,6 +39,7 @@ class ReplyError(BaseModel):
     message: str = ""
     retryable: bool = False
     detail: Any = None
+    retry_after: float | None = None
 
 
 class Reply(_Event):

@@ -7,6 +7,7 @@ The process ``on_error`` subprocess runs meanwhile. Other parallel branches keep
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from engine.interpreter.flow import begin, finish, restart, tear_down_children
@@ -55,6 +56,8 @@ def _retry_policy(run: Run, step: Step | None, error: ErrorInfo, own: bool) -> R
 def _schedule_retry(run: Run, node: Node, policy: RetryPolicy, error: ErrorInfo) -> None:
     node.retries += 1
     delay = policy.delay_before(node.retries)
+    if error.retry_after:
+        delay = max(delay, timedelta(seconds=error.retry_after))
     tear_down_children(run, node)
     run.stop_timers(node)
     node.work = None

@@ -78,6 +78,7 @@ class ErrorInfo(Mutable):
     participant: str | None = None
     retryable: bool = False
     detail: Any = None
+    retry_after: float | None = None  # the least delay before a retry, as the service asked
 
     def scope(self) -> dict[str, Any]:
         """The ``error`` value expressions see inside handlers."""

@@ -89,6 +89,7 @@ class ErrorBody(BaseModel):
     message: str = ""
     retryable: bool = False
     detail: Any = None
+    retry_after: float | None = None  # seconds the service asked to wait before the next attempt
 
 
 class ReplyMessage(Message):

@@ -26,6 +26,8 @@ from engine.timing import format_duration
 
 SUMMARY_LIMIT = 2000
 
+MAX_RETRY_AFTER = 24 * 3600.0  # a service asking for more than a day is not taken at its word
+
 
 def start_participant(run: Run, node: Node, step: ParticipantStep) -> None:
     scope = run.scope(node)
@@ -97,6 +99,8 @@ def _error(run: Run, node: Node, reply: Reply) -> None:
     message = problem.message if problem else "the participant reported an error without a message"
     error = error_at(run, node, problem.type if problem else "ParticipantError", message,
                      retryable=problem.retryable if problem else False, detail=problem.detail if problem else None)
+    if problem is not None and problem.retry_after:
+        error = error.model_copy(update={"retry_after": min(max(problem.retry_after, 0.0), MAX_RETRY_AFTER)})
     fail(run, node, error)
 
 

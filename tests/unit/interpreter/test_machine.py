@@ -156,3 +156,21 @@ def test_state_survives_a_json_round_trip_mid_process() -> None:
     for dispatch in driver.dispatches():
         driver.reply(dispatch)
     assert ProcessState.decode(driver.state.encode()) == driver.state
+
+
+def test_a_retry_waits_at_least_as_long_as_the_service_asked_but_not_longer_when_the_policy_says_more() -> None:
+    from datetime import timedelta
+
+    from engine.interpreter.events import ReplyError
+
+    driver = Driver("name: p\nsteps:\n  - flaky: {}\n    retry: {max: 3, delay: 5s}\n")
+    (first,) = driver.dispatches()
+    driver.reply(first, "error", error=ReplyError(message="429", retryable=True, retry_after=90))
+    (asked,) = driver.timers()
+    assert asked.due - driver.now == timedelta(seconds=90)
+
+    driver.fire(asked)
+    (second,) = driver.dispatches()
+    driver.reply(second, "error", error=ReplyError(message="429", retryable=True, retry_after=1))
+    (policy,) = driver.timers()
+    assert policy.due - driver.now == timedelta(seconds=5)
