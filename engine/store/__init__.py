@@ -1,8 +1,9 @@
 """The durable state of the engine: processes, history, steps, timers, outbox, requests, instances.
 
 SQLAlchemy Core on SQLite (WAL; the embedded default) or PostgreSQL (several engine processes), with the
-same API and tests for both. Only the engine daemon writes, inside :meth:`Store.transaction`; the
-``boss`` commands read.
+same API and tests for both. Only the engine daemon writes process state, inside
+:meth:`Store.transaction`; the ``boss`` commands read. The one other writer is the calendar launcher, which
+records how far each schedule got (``boss_schedules``, never process state).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from engine.store.rows import (
     Outgoing,
     ProcessRow,
     RegistrationRow,
+    ScheduleRow,
     StepRow,
 )
 from engine.store.store import Store, open_store
@@ -29,6 +31,7 @@ __all__ = [
     "Outgoing",
     "ProcessRow",
     "RegistrationRow",
+    "ScheduleRow",
     "StepRow",
     "Store",
     "Tx",

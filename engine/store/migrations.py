@@ -37,7 +37,12 @@ def _v2(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.VERSION_2_TABLES))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+def _v3(conn: Connection) -> None:
+    """The calendar launcher's schedules: the occurrences handled so far, so each fires once across restarts."""
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_3_TABLES))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 LATEST = len(MIGRATIONS)
 
 

@@ -142,3 +142,18 @@ class RegistrationRow:
     config_keys: list[str]
     registered_at: datetime
     registered_by: str | None
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """How far the calendar launcher got with one schedule: every occurrence up to ``covered_until`` is handled.
+
+    ``last_*`` describe the last occurrence launched (or refused by the engine, then ``last_error`` says why).
+    """
+
+    schedule: str
+    covered_until: datetime
+    last_occurrence: datetime | None
+    last_process: str | None
+    last_error: str | None
+    updated_at: datetime

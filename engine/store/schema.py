@@ -182,8 +182,21 @@ participants = sa.Table(
     sa.Column("registered_by", sa.String(200)),
 )  # fmt: skip
 
+schedules = sa.Table(
+    "boss_schedules", metadata,
+    sa.Column("schedule", sa.String(200), primary_key=True),
+    sa.Column("covered_until", UtcDateTime, nullable=False),  # every occurrence up to here is handled
+    sa.Column("last_occurrence", UtcDateTime),
+    sa.Column("last_process", sa.String(64)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)  # fmt: skip
+
 VERSION_1_TABLES = (programs, processes, history, steps, timers, outbox, requests, instances)
 """The tables migration 1 creates (see :mod:`engine.store.migrations`)."""
 
 VERSION_2_TABLES = (participants,)
 """The tables migration 2 adds: the participant registry (what is installed where, with its params schema)."""
+
+VERSION_3_TABLES = (schedules,)
+"""The tables migration 3 adds: the calendar launcher's progress per schedule (see :mod:`launchers.calendar`)."""

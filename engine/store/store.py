@@ -19,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.store import connect, migrations
 from engine.store.columns import history_row, instance_row, outbox_row, process_row, registration_row, step_row
-from engine.store.rows import HistoryRow, InstanceRow, OutboxRow, ProcessRow, RegistrationRow, StepRow
-from engine.store.schema import history, instances, outbox, participants, processes, steps, timers
+from engine.store.rows import HistoryRow, InstanceRow, OutboxRow, ProcessRow, RegistrationRow, ScheduleRow, StepRow
+from engine.store.schema import history, instances, outbox, participants, processes, schedules, steps, timers
 from engine.store.tx import Tx, load_program
 
 MAX_PREFIX_MATCHES = 10
@@ -170,6 +170,12 @@ class Store:
         query = sa.select(participants).order_by(participants.c.participant, participants.c.pool)
         with self._reading() as conn:
             return [registration_row(row) for row in conn.execute(query).mappings()]
+
+    def schedules(self) -> list[ScheduleRow]:
+        """The calendar launcher's progress, by schedule name."""
+        query = sa.select(schedules).order_by(schedules.c.schedule)
+        with self._reading() as conn:
+            return [ScheduleRow(**row) for row in conn.execute(query).mappings()]
 
     def load_program(self, digest: str) -> tuple[str, dict[str, str]]:
         """A stored program bundle: (main definition name, {definition name: YAML text}).

@@ -24,8 +24,18 @@ from engine.interpreter.effects import Record, StartTimer, StopTimer
 from engine.interpreter.state import ProcessState
 from engine.store.columns import decode_state, instance_values, process_values
 from engine.store.journal import Journal
-from engine.store.rows import DueTimer, InstanceRow, OutboxRow, Outgoing, RegistrationRow
-from engine.store.schema import instances, outbox, participants, processes, programs, requests, steps, timers
+from engine.store.rows import DueTimer, InstanceRow, OutboxRow, Outgoing, RegistrationRow, ScheduleRow
+from engine.store.schema import (
+    instances,
+    outbox,
+    participants,
+    processes,
+    programs,
+    requests,
+    schedules,
+    steps,
+    timers,
+)
 
 _CHUNK = 500  # ids per IN (...) list: far below every backend's parameter limit
 _STEP_COLUMNS = [c.name for c in steps.columns if not c.primary_key]
@@ -59,6 +69,7 @@ class _Statements:
     save_response: sa.Insert
     upsert_instance: sa.Insert
     upsert_registration: sa.Insert
+    upsert_schedule: sa.Insert
     delete_timer: sa.Delete
 
 
@@ -69,6 +80,7 @@ def _statements(dialect: str) -> _Statements:
     timer_insert = insert(timers)
     instance_insert = insert(instances)
     registration_insert = insert(participants)
+    schedule_insert = insert(schedules)
     return _Statements(
         save_program=insert(programs).on_conflict_do_nothing(index_elements=[programs.c.digest]),
         upsert_steps=steps_insert.on_conflict_do_update(
@@ -83,6 +95,10 @@ def _statements(dialect: str) -> _Statements:
         upsert_registration=registration_insert.on_conflict_do_update(
             index_elements=[participants.c.participant, participants.c.pool],
             set_={c.name: registration_insert.excluded[c.name] for c in participants.columns if not c.primary_key}),
+        upsert_schedule=schedule_insert.on_conflict_do_update(  # never backwards: two launchers may race
+            index_elements=[schedules.c.schedule],
+            set_={c.name: schedule_insert.excluded[c.name] for c in schedules.columns if not c.primary_key},
+            where=schedules.c.covered_until <= schedule_insert.excluded.covered_until),
         delete_timer=timers.delete().where(timers.c.process_id == sa.bindparam("p"),
                                            timers.c.timer == sa.bindparam("t")),
     )  # fmt: skip
@@ -247,3 +263,7 @@ class Tx:
                                                                 participants.c.pool == pool))
         return int(gone.rowcount or 0) + int(removed.rowcount or 0)
 
+    # ---- calendar schedules ------------------------------------------------------------------------
+    def save_schedule(self, row: ScheduleRow) -> None:
+        """Record a schedule's progress (keyed by schedule name); a row that would move it backwards is ignored."""
+        self.conn.execute(self._sql.upsert_schedule, asdict(row))

@@ -1,0 +1,5 @@
+"""``python -m launchers.calendar``."""
+
+from launchers.calendar.cli import main
+
+main()

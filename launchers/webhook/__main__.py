@@ -1,0 +1,5 @@
+"""``python -m launchers.webhook``."""
+
+from launchers.webhook.cli import main
+
+main()
