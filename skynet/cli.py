@@ -111,6 +111,14 @@ def run(spec: str, name: str | None, queue: str | None, config_file: str | None,
                     concurrency=concurrency, signing_key=os.environ.get("BOSS_SIGNING_KEY") or None)
 
 
+# Command modules use this module's helpers (reports_errors, configure_logging), so they join the group here.
+from skynet.commands import cluster as cluster_commands  # noqa: E402
+from skynet.commands import pool as pool_commands  # noqa: E402
+
+pool_commands.register(cli)  # up, down, install, list (with --cluster: cluster_commands.show_cluster)...
+cluster_commands.register(cli)
+
+
 def main() -> None:
     """The console script ``skynet``."""
     cli(prog_name="skynet")

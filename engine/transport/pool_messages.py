@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.transport.messages import Message
+from engine.transport.messages import CurrentWork, Message
 
 BROADCAST = "all"
 POOL_STATES = "pool.*.state"  # the binding that follows every pool's state on boss.events
@@ -59,28 +59,34 @@ def pool_control_route(pool: str) -> str:
 
 
 class InstanceState(BaseModel):
-    """One process of a program, as supervisord sees it."""
+    """One process of a program, as supervisord and the instance's status file see it."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    name: str
+    name: str  # supervisord's process name: NAME-0, NAME-1, ...
     state: str  # supervisord's state name: RUNNING, STARTING, STOPPED, BACKOFF, FATAL, EXITED, ...
     pid: int | None = None
+    started_at: datetime | None = None
     uptime_seconds: float | None = None
-    restarts: int | None = None
-    current: str | None = None  # the workitem it is working on, when the pool knows
-    description: str = ""  # supervisord's one-line description ("pid 12, uptime 0:01:02", "Exited too quickly")
+    restarts: int | None = None  # spawns since supervisord started, minus the first
+    description: str = ""  # supervisord's one-liner ("pid 12, uptime 0:01:02", "Exited too quickly")
+    instance: str | None = None  # the SDK's instance id (the ``instance`` of its replies and heartbeats)
+    current: CurrentWork | None = None  # the workitem it is working on
+    handled: int | None = None  # workitems handled since it started
 
 
 class ProgramState(BaseModel):
-    """A program of the pool (usually one participant) and its instances."""
+    """A program of the pool (one installed participant) and its instances."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     name: str
     spec: str | None = None
     queue: str | None = None
+    wanted: int | None = None  # instances installed
     enabled: bool = True
+    registered: bool | None = None  # the engine confirmed its registration
+    loaded: bool = True  # supervisord has the program (False: the pool needs ``skynet apply``)
     instances: list[InstanceState] = []
 
     @property
@@ -99,7 +105,7 @@ class PoolState(Message):
     agent_started_at: datetime
     sent_at: datetime
     programs: list[ProgramState] = []
-    error: str | None = None  # the pool could not be read (supervisord down): ``programs`` is then empty
+    error: str | None = None  # the pool could not be read, or supervisord is down (programs without instances)
 
 
 class PoolControl(Message):
@@ -117,11 +123,16 @@ class PoolControl(Message):
 
 
 class PoolControlAnswer(Message):
-    """Agent -> the requester's ``reply_to``: the request was carried out (``ok``) or refused (``error``)."""
+    """Agent -> the requester's ``reply_to``: the request was carried out (``ok``), or not (``error``).
+
+    ``refused`` tells a request the agent would not take (unsigned, stale, not allowed) from an action that
+    was tried and failed (unknown program, supervisord error).
+    """
 
     request_id: str
     pool: str
     host: str
     ok: bool
+    refused: bool = False
     error: str | None = None
     state: PoolState | None = None

@@ -29,6 +29,7 @@ from skynet.runtime.announcements import AnnouncementKind, Announcer, new_instan
 from skynet.runtime.connection import Delivery, Link, LinkErrors, describe, mask_url
 from skynet.runtime.dispatcher import Dispatcher
 from skynet.runtime.outbox import Outbox
+from skynet.runtime.status_file import StatusFile
 
 log = logging.getLogger("skynet.runtime")
 
@@ -60,6 +61,7 @@ class Runtime:
         self.signing_key = signing_key or None
         self.announcer = Announcer(participant_cls, name=self.name, queue=self.queue, instance=self.instance)
         self.outbox = Outbox()
+        self.status_file = StatusFile.from_env(self.instance)  # set when run by a pool (skynet status)
         self.dispatcher: Dispatcher | None = None
         self._link: Link | None = None
         self._epoch = 0
@@ -215,6 +217,8 @@ class Runtime:
         if self._link is not None:
             self._link.close()
             self._link = None
+        if self.status_file is not None:
+            self.status_file.remove()
         for signum, handler in self._previous_handlers.items():
             signal.signal(signum, handler)
         self._previous_handlers.clear()
@@ -243,6 +247,8 @@ class Runtime:
                 self._tick(time.monotonic())
                 if self._link is not None:
                     self.outbox.flush(self._link)
+                if self.status_file is not None:
+                    self.status_file.update(self.dispatcher.current(), self.dispatcher.handled)
             except LinkErrors as exc:
                 self._lost(exc)
 

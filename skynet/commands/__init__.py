@@ -1,0 +1,1 @@
+"""The ``skynet`` subcommands, one module per concern; :mod:`skynet.cli` adds them to the group."""

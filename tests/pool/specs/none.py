@@ -1,0 +1,7 @@
+"""No Participant class at all."""
+
+from __future__ import annotations
+
+
+class Helper:
+    """Not a participant."""
