@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.errors import BossError
 
@@ -29,6 +29,26 @@ def default_store_url() -> str:
     """A SQLite file in the user's data directory."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return f"sqlite:///{Path(base) / 'boss' / 'boss.db'}"
+
+
+class ApiToken(BaseModel):
+    """A named REST API token (``api_tokens`` in the config file); its name is who acts through it.
+
+    The token itself never sits in the config file: it is read from an environment variable or a file.
+    ``read`` tokens may only read; ``operate`` tokens may also launch and command processes and pools.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Literal["read", "operate"] = "read"
+    token_env: str | None = None  # the environment variable that holds the token
+    token_file: str | None = None  # or the file that holds it (surrounding whitespace ignored)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ApiToken:
+        if (self.token_env is None) == (self.token_file is None):
+            raise ValueError("give exactly one of token_env and token_file")
+        return self
 
 
 class Settings(BaseModel):
@@ -47,7 +67,9 @@ class Settings(BaseModel):
     request_timeout: float = 15.0  # how long the CLI waits for the engine to confirm a request
     clock_offset: float = 0.0  # seconds added to the engine's clock: for time-travel drills and tests
     groups: dict[str, list[str]] = Field(default_factory=dict)  # approver groups: name -> members
-    api_token: str | None = None
+    api_token: str | None = None  # REST API operator token (BOSS_API_TOKEN); acts as "api"
+    api_read_token: str | None = None  # REST API read-only token (BOSS_API_READ_TOKEN)
+    api_tokens: dict[str, ApiToken] = Field(default_factory=dict)  # more API tokens, by the name they act as
     signing_key: str | None = None
 
 
@@ -55,7 +77,7 @@ _ENV = {
     "BOSS_AMQP_URL": "amqp_url", "BOSS_STORE_URL": "store_url", "BOSS_PROCESS_PATH": "process_path",
     "BOSS_HEARTBEAT_INTERVAL": "heartbeat_interval", "BOSS_HEARTBEAT_TIMEOUT": "heartbeat_timeout",
     "BOSS_CLOCK_OFFSET": "clock_offset", "BOSS_REQUEST_TIMEOUT": "request_timeout",
-    "BOSS_API_TOKEN": "api_token", "BOSS_SIGNING_KEY": "signing_key",
+    "BOSS_API_TOKEN": "api_token", "BOSS_API_READ_TOKEN": "api_read_token", "BOSS_SIGNING_KEY": "signing_key",
 }  # fmt: skip
 
 

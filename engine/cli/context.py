@@ -8,11 +8,11 @@ from typing import Any
 
 import click
 
+from engine.api import commands, reads
 from engine.config import Settings, load_settings
-from engine.errors import NotFoundError, RequestError
 from engine.store import Store, open_store
-from engine.transport.client import EngineClient, new_request_id
-from engine.transport.messages import CommandMessage, ResponseMessage
+from engine.transport.client import EngineClient
+from engine.transport.messages import ResponseMessage
 
 
 def settings() -> Settings:
@@ -37,14 +37,7 @@ def store() -> Store:
 
 def resolve_process(prefix: str) -> str:
     """A full process id from an id or a unique prefix of one."""
-    matches = store().resolve_id(prefix)
-    if prefix in matches:
-        return prefix
-    if not matches:
-        raise NotFoundError(f"no process {prefix!r} (see `boss ps`)")
-    if len(matches) > 1:
-        raise NotFoundError(f"{prefix!r} matches several processes ({', '.join(matches[:5])}): give more of the id")
-    return matches[0]
+    return reads.resolve_process(store(), prefix)
 
 
 def user() -> str:
@@ -60,10 +53,5 @@ def client() -> EngineClient:
 
 def send_command(process_id: str, command: str, **extra: Any) -> ResponseMessage:
     """Send a command to the engine; a refusal is a RequestError with the engine's reason."""
-    request = CommandMessage(request_id=new_request_id(), process_id=process_id, command=command,
-                             by=user(), **extra)
     with client() as engine:
-        answer = engine.command(request)
-    if not answer.ok:
-        raise RequestError(f"{command} refused: {answer.error}")
-    return answer
+        return commands.command(engine, process_id, command, by=user(), **extra)

@@ -7,6 +7,7 @@ import click
 from engine.cli import process
 from engine.cli.engine_cmd import engine
 from engine.cli.language import simulate, validate
+from engine.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -24,7 +25,7 @@ def cli(debug: bool, config: str | None) -> None:
 
 for command in (engine, validate, process.launch, process.ps, process.show, process.history, process.cancel,
                 process.pause, process.resume, process.retry, process.skip, process.approve, process.errors,
-                process.participants, simulate):
+                process.participants, simulate, serve):
     cli.add_command(command)
 
 

@@ -6,21 +6,18 @@ from the store. Every command accepts a unique prefix of a process id.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import click
 
+from engine.api import commands
+from engine.api.reads import participant_listing, process_summary, secret_fields
 from engine.cli import render
 from engine.cli.common import collect_fields, print_json, reports_errors, with_fields
 from engine.cli.context import client, resolve_process, send_command, settings, store, user
-from engine.errors import RequestError
-from engine.language import Library, launch_fields
-from engine.store import InstanceRow, ProcessRow, RegistrationRow
-from engine.transport.client import new_request_id
-from engine.transport.messages import LaunchMessage, ResponseMessage
+from engine.language import Library
+from engine.transport.messages import ResponseMessage
 
 FINAL = ("done", "cancelled", "error")  # error: waits for an operator, but --wait is over
 
@@ -45,16 +42,11 @@ def launch(process: str, assignments: tuple[str, ...], fields_file: str | None, 
     library = Library(settings().process_path)
     program = library.program(process)
     fields = collect_fields(program.definition, assignments, fields_file)
-    launch_fields(program.definition, fields)  # refuse bad input here, before anything is sent
     is_file = process.endswith((".yaml", ".yml")) or "/" in process
-    definition = program.definition.source if is_file else process
-    bundle = {name: d.source for name, d in program.definitions.items() if name != program.main} if is_file else None
-    request = LaunchMessage(definition=definition, bundle=bundle, fields=fields, request_id=new_request_id(),
-                            by=user())
+    # checks the fields before anything is sent; a file goes inline, with the definitions it calls
+    request = commands.launch_request(program, fields, name=None if is_file else process, by=user())
     with client() as engine:
-        answer = engine.launch(request)
-    if not answer.ok:
-        raise RequestError(f"launch refused: {answer.error}")
+        answer = commands.launch(engine, request)
     for warning in answer.warnings:
         click.echo(f"boss: warning: {warning}", err=True)
     if as_json:
@@ -104,16 +96,10 @@ def ps(states: str | None, name: str | None, limit: int, as_json: bool) -> None:
     wanted = [s.strip() for s in states.split(",") if s.strip()] if states else []
     rows = store().list_processes(statuses=wanted, name=name, limit=limit)
     if as_json:
-        print_json([_summary(r) for r in rows])
+        print_json([process_summary(r) for r in rows])
         return
     lines = render.table(["ID", "NAME", "STATE", "LAUNCHED", "AGE", "ERROR"], [render.process_line(r) for r in rows])
     click.echo("\n".join(lines) if rows else "no processes")
-
-
-def _summary(row: ProcessRow) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "version": row.version, "status": row.status,
-            "launched_at": row.launched_at, "updated_at": row.updated_at, "finished_at": row.finished_at,
-            "error_step": row.error_step, "error_message": row.error_message}
 
 
 @click.command()
@@ -128,10 +114,9 @@ def show(process_id: str, as_json: bool) -> None:
     steps = store().steps(pid)
     from engine.language import redact
 
-    secret = store_secrets(row)
-    fields = redact(row.state.fields, secret)
+    fields = redact(row.state.fields, secret_fields(store(), row.program) or frozenset())
     if as_json:
-        print_json({**_summary(row), "fields": fields, "steps": steps})
+        print_json({**process_summary(row), "fields": fields, "steps": steps})
         return
     version = f" v{row.version}" if row.version else ""
     click.echo(f"process {row.id}  {row.name}{version}  {row.status.upper()}  launched {render.when(row.launched_at)}")
@@ -140,18 +125,6 @@ def show(process_id: str, as_json: bool) -> None:
         click.echo(f"  fix the cause, then: boss retry {row.id} [-f key=value]   or: boss skip {row.id}")
     click.echo("fields: " + ", ".join(f"{k}={render.short(v, 40)}" for k, v in fields.items()))
     click.echo("\n".join(render.step_tree(steps)))
-
-
-def store_secrets(row: ProcessRow) -> frozenset[str]:
-    """Secret field names of a process's definition."""
-    from engine.service.programs import Programs
-
-    try:
-        with store().transaction() as tx:
-            program = Programs(Library([])).get(tx, row.program)
-    except Exception:  # an unreadable snapshot must not hide the process
-        return frozenset()
-    return program.definition.secret_fields
 
 
 @click.command()
@@ -174,7 +147,7 @@ def errors(as_json: bool) -> None:
     """Processes waiting in error, with the failing step and message."""
     rows = store().errors()
     if as_json:
-        print_json([_summary(r) for r in rows])
+        print_json([process_summary(r) for r in rows])
         return
     if not rows:
         click.echo("no process is in error")
@@ -215,27 +188,6 @@ def participants(as_json: bool) -> None:
             ["INSTANCE", "HOST", "POOL", "STATE", "LAST HEARTBEAT", "CURRENT", "HANDLED"],
             [[i["instance"], i["host"], i["pool"], i["state"], render.when(i["last_seen"]),
               (i["current"] or {}).get("step", "idle"), i["handled"]] for i in instances])))
-
-
-def participant_listing(registrations: list[RegistrationRow], instances: list[InstanceRow], now: datetime,
-                        timeout: timedelta) -> list[dict[str, Any]]:
-    """Participants (registered or seen through an instance), each with its pools and instances."""
-    listing: dict[str, dict[str, Any]] = {}
-    for reg in registrations:
-        entry = listing.setdefault(reg.participant, {
-            "participant": reg.participant, "queue": reg.queue, "version": reg.version,
-            "description": reg.description, "params_schema": reg.params_schema, "config_keys": reg.config_keys,
-            "pools": [], "alive": 0, "instances": []})
-        entry["pools"].append(reg.pool or reg.host)
-    for row in instances:
-        entry = listing.setdefault(row.participant, {
-            "participant": row.participant, "queue": row.queue, "version": row.version,
-            "description": row.description, "params_schema": row.params_schema, "config_keys": row.config_keys,
-            "pools": [], "alive": 0, "instances": []})
-        alive = now - row.last_seen <= timeout
-        entry["alive"] += int(alive)
-        entry["instances"].append({**dataclasses.asdict(row), "state": "alive" if alive else "silent"})
-    return [listing[name] for name in sorted(listing)]
 
 
 def _simple(command: str, help_text: str) -> click.Command:
