@@ -2,7 +2,7 @@
 
 Reads come straight from the store; writes (launch and the process commands) are requests to the engine,
 answered once it has applied them, as with the ``boss`` commands (only the engine writes process state).
-The dashboard's pages will be mounted here too, outside ``/api``.
+The dashboard's pages (:mod:`engine.api.web`) are mounted here too, outside ``/api``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from engine.api import auth, errors
+from engine.api import auth, errors, web
 from engine.api.context import ApiContext, EngineClientFactory
 from engine.api.metrics import Metrics, dead_letter_count
 from engine.api.pools import ClusterFactory
@@ -64,7 +64,9 @@ def create_app(settings: Settings, store: Store, engine_client_factory: EngineCl
     errors.install(app)
     for module in (processes, approvals, definitions, participants, system):
         app.include_router(module.router)
-    app.add_middleware(auth.BearerAuth, tokens=tokens if tokens is not None else auth.load_tokens(settings))
+    accepted = tokens if tokens is not None else auth.load_tokens(settings)
+    app.add_middleware(auth.BearerAuth, tokens=accepted)
+    web.mount(app, accepted)  # the dashboard's pages at /, its login and static files (outermost layer)
     return app
 
 
