@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -17,6 +19,7 @@ from demo import repos
 from demo.services import Services, start_all
 from engine.cli.render import history_lines
 from engine.store import Store, open_store
+from standins.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("BOSS_DEMO_DIR") or ROOT / ".demo" / "release").resolve()
@@ -29,8 +32,12 @@ def say(text: str) -> None:
     print(f"\033[1m==> {text}\033[0m", flush=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the demo; 0 when the release ended done."""
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
+    parser.add_argument("--manual", action="store_true",
+                        help="do not answer the go/no-go approval: answer it yourself on the dashboard")
+    options = parser.parse_args(argv)
     started = time.monotonic()
     if WORK.exists():
         shutil.rmtree(WORK)
@@ -46,8 +53,11 @@ def main() -> int:
             say(f"STAND-IN {name:8} {running.url}   (a local imitation of the service, not the real thing)")
         env = environment(services)
         stack.enter_context(engine(env))
+        stack.enter_context(dashboard(env))
         stack.enter_context(pool(env))
-        status = release(env, services)
+        status = release(env, services, manual=options.manual)
+        if sys.stdin.isatty():
+            input("\033[1m==> press Enter to stop everything (the dashboard stays up until then) \033[0m")
     say(f"the demo took {time.monotonic() - started:.0f}s")
     return 0 if status == "done" else 1
 
@@ -55,12 +65,14 @@ def main() -> int:
 def environment(services: Services) -> dict[str, str]:
     """The environment of every command: broker, store, config, and the participants' settings."""
     config = WORK / "boss.yaml"
-    config.write_text(f"groups:\n  release-managers: [{APPROVER}]\n")
+    config.write_text(f"groups:\n  release-managers: [{APPROVER}]\n"
+                      f"api_tokens:\n  {APPROVER}: {{role: operate, token_env: BOSS_DEMO_TOKEN}}\n")
     return {**os.environ, **services.env,
             "BOSS_AMQP_URL": os.environ.get("BOSS_AMQP_URL", "amqp://guest:guest@localhost:5672/%2F"),
             "BOSS_STORE_URL": f"sqlite:///{WORK / 'boss.db'}", "BOSS_PROCESS_PATH": str(ROOT / "processes"),
             "BOSS_CONFIG": str(config), "BOSS_ETC": str(ROOT / "etc"), "BOSS_USER": APPROVER,
-            "SKYNET_HOME": str(WORK / "pool"), "SKYNET_POOL": "demo", "PYTHONUNBUFFERED": "1"}
+            "SKYNET_HOME": str(WORK / "pool"), "SKYNET_POOL": "demo", "PYTHONUNBUFFERED": "1",
+            "BOSS_DEMO_TOKEN": secrets.token_urlsafe(16)}
 
 
 def run(env: dict[str, str], *argv: str, quiet: bool = False) -> str:
@@ -97,6 +109,31 @@ def engine(env: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
+def dashboard(env: dict[str, str]) -> Iterator[None]:
+    """``boss serve``: the dashboard where the release can be followed (and approved) in a browser."""
+    port = free_port()
+    log = WORK / "dashboard.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(["boss", "serve", "--port", str(port)], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while "Uvicorn running" not in log.read_text(errors="replace"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"demo: the dashboard did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.1)
+        say(f"DASHBOARD http://127.0.0.1:{port}/  — sign in with the token {env['BOSS_DEMO_TOKEN']} "
+            f"(you are {APPROVER})")
+        yield
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@contextmanager
 def pool(env: dict[str, str]) -> Iterator[None]:
     """A skynet pool with every release participant installed (each registration confirmed by the engine)."""
     say(f"starting the skynet pool in {_short(Path(env['SKYNET_HOME']))}")
@@ -112,7 +149,7 @@ def pool(env: dict[str, str]) -> Iterator[None]:
         subprocess.run(["skynet", "down"], env=env, cwd=ROOT, check=False)
 
 
-def release(env: dict[str, str], services: Services) -> str:
+def release(env: dict[str, str], services: Services, manual: bool = False) -> str:
     """Launch the monthly release with short waits, follow it, answer its approval; its final state."""
     fields = {"version": VERSION, "feature_freeze": "5s", "code_freeze": "10s",
               "previous_tag": repos.PREVIOUS}
@@ -123,7 +160,7 @@ def release(env: dict[str, str], services: Services) -> str:
     print(f"process {process_id}", flush=True)
     store = open_store(env["BOSS_STORE_URL"])
     try:
-        status = follow(env, store, process_id)
+        status = follow(env, store, process_id, manual=manual)
         say(f"boss show {process_id}")
         run(env, "boss", "show", process_id)
         show_results(store, process_id, services)
@@ -132,15 +169,19 @@ def release(env: dict[str, str], services: Services) -> str:
     return status
 
 
-def follow(env: dict[str, str], store: Store, process_id: str, limit: float = 170.0) -> str:
-    """Print the history as it happens; approve the go/no-go when it is asked; the final state."""
-    seen, approved, deadline = 0, False, time.monotonic() + limit
+def follow(env: dict[str, str], store: Store, process_id: str, manual: bool = False, limit: float = 170.0) -> str:
+    """Print the history as it happens; approve the go/no-go when it is asked (unless manual); the final state."""
+    limit = 3600.0 if manual else limit
+    seen, approved, deadline = 0, manual, time.monotonic() + limit
     while time.monotonic() < deadline:
         row = store.get_process(process_id)
         records = store.history(process_id, after_seq=seen)
         for line in history_lines(records):
             print(line, flush=True)
         seen = records[-1].seq if records else seen
+        if manual and any(r.kind == "approval.requested" for r in records):
+            say("the go/no-go waits for you: approve it on the dashboard's Approvals page "
+                f"(or: boss approve {process_id})")
         if not approved and any(r.kind == "approval.requested" for r in records):
             approved = True
             say(f"boss approve {process_id} -m 'load tests green, notes reviewed'   (as {APPROVER})")

@@ -35,5 +35,5 @@ def serve(host: str, port: int) -> None:
         fail("no API token: set BOSS_API_TOKEN (operator) and/or BOSS_API_READ_TOKEN (read-only), "
              "or api_tokens in the config file")
     app = create_app(current, store(), tokens=tokens)
-    click.echo(f"boss: serving the API on http://{host}:{port}/api (docs: /api/docs)", err=True)
+    click.echo(f"boss: serving the dashboard on http://{host}:{port}/ and the API on /api (docs: /api/docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)

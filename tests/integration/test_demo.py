@@ -23,3 +23,4 @@ def test_the_demo_runs_the_monthly_release_to_done_and_prints_the_notes(amqp_url
     assert "Jira     version 2026.12: released=True" in output
     assert "acme/db releases: ['v2026.12']" in output
     assert "STAND-IN" in output
+    assert "DASHBOARD http://127.0.0.1:" in output
