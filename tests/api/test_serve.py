@@ -51,4 +51,4 @@ def test_serve_answers_on_its_port_until_sigterm(tmp_path: Path):
         output = server.communicate(timeout=15)[0].decode()
     assert server.returncode in (0, -signal.SIGTERM), output  # uvicorn re-raises the signal once it has shut down
     assert "Finished server process" in output
-    assert f"serving the API on http://127.0.0.1:{port}/api" in output
+    assert f"serving the dashboard on http://127.0.0.1:{port}/ and the API on /api" in output
