@@ -153,6 +153,7 @@ class _Batch:
         self.open_processes: dict[str, _Open] = {}
         self.outbox: list[Outgoing] = []
         self.result = BatchResult()
+        self.served: tuple[set[str], dict[str, list[str]]] | None = None
 
     # ---- dispatch by queue -------------------------------------------------------------------------
     def one(self, message: Incoming) -> None:
@@ -245,11 +246,7 @@ class _Batch:
         """Warnings for participants the program uses that are not registered, or have no live instance."""
         used = sorted({s.participant for d in program.definitions.values() for s in d.all_steps()
                        if isinstance(s, ParticipantStep)})
-        timeout = self.core.options.heartbeat_timeout
-        alive = {i.participant for i in self.core.store.instances() if self.now - i.last_seen <= timeout}
-        pools: dict[str, list[str]] = {}
-        for row in self.core.store.registrations():
-            pools.setdefault(row.participant, []).append(row.pool or row.host)
+        alive, pools = self._served()
         warnings = []
         for name in (n for n in used if n not in alive):
             queue = topology.participant_queue(name)
@@ -260,6 +257,17 @@ class _Batch:
                 warnings.append(f"participant {name!r} is not registered (skynet install SPEC, or skynet run "
                                 f"SPEC): its workitems wait in {queue} until an instance starts")
         return warnings
+
+    def _served(self) -> tuple[set[str], dict[str, list[str]]]:
+        """Participants with a live instance, and the pools each is installed in (read once per batch)."""
+        if self.served is None:
+            timeout = self.core.options.heartbeat_timeout
+            alive = {i.participant for i in self.core.store.instances() if self.now - i.last_seen <= timeout}
+            pools: dict[str, list[str]] = {}
+            for row in self.core.store.registrations():
+                pools.setdefault(row.participant, []).append(row.pool or row.host)
+            self.served = (alive, pools)
+        return self.served
 
     # ---- commands and replies ----------------------------------------------------------------------
     def command(self, request: CommandMessage, message: Incoming) -> None:
@@ -371,11 +379,11 @@ class _Batch:
     def commit(self) -> BatchResult:
         """Write every touched process, its records and timers, and the outbox (the caller commits)."""
         tx = self.tx
+        changed = [o.state for o in self.open_processes.values() if not o.new and (o.records or o.timers)]
+        tx.update_processes(changed)
         for process_id, opened in self.open_processes.items():
             if opened.new:
                 tx.insert_process(opened.state, opened.digest)
-            elif opened.records or opened.timers:
-                tx.update_process(opened.state)
             if opened.records:
                 tx.append_records(process_id, opened.records)
                 state = opened.state

@@ -68,9 +68,14 @@ class _Statements:
     upsert_timer: sa.Insert
     save_response: sa.Insert
     upsert_instance: sa.Insert
+    update_process: sa.Update
     upsert_registration: sa.Insert
     upsert_schedule: sa.Insert
     delete_timer: sa.Delete
+
+
+_PROCESS_COLUMNS = ("name", "version", "digest", "status", "launched_at", "updated_at", "finished_at",
+                    "error_step", "error_message", "state")  # what process_values() sets besides the id
 
 
 @cache
@@ -99,6 +104,8 @@ def _statements(dialect: str) -> _Statements:
             index_elements=[schedules.c.schedule],
             set_={c.name: schedule_insert.excluded[c.name] for c in schedules.columns if not c.primary_key},
             where=schedules.c.covered_until <= schedule_insert.excluded.covered_until),
+        update_process=processes.update().where(processes.c.id == sa.bindparam("_id")).values(
+            {c.name: sa.bindparam(c.name) for c in processes.columns if c.name in _PROCESS_COLUMNS}),
         delete_timer=timers.delete().where(timers.c.process_id == sa.bindparam("p"),
                                            timers.c.timer == sa.bindparam("t")),
     )  # fmt: skip
@@ -141,6 +148,23 @@ class Tx:
         result = self.conn.execute(processes.update().where(processes.c.id == process_id).values(values))
         if result.rowcount == 0:
             raise StoreError(f"cannot update process {process_id}: it is not in the store")
+
+    def update_processes(self, states: Sequence[ProcessState]) -> None:
+        """Store several processes' new states with one prepared statement (the engine's batches).
+
+        Raises:
+            StoreError: one of them is not in the store.
+        """
+        if not states:
+            return
+        rows = []
+        for state in states:
+            values = process_values(state)
+            values["_id"] = values.pop("id")
+            rows.append(values)
+        result = self.conn.execute(self._sql.update_process, rows)
+        if 0 <= result.rowcount < len(rows):
+            raise StoreError(f"cannot update {len(rows) - result.rowcount} of {len(rows)} processes: not in the store")
 
     def load_process(self, process_id: str, *, lock: bool = False) -> tuple[ProcessState, str] | None:
         """A process's state and program digest, or None.

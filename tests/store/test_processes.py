@@ -63,6 +63,23 @@ def test_unknown_processes_are_none_and_cannot_be_updated(store: Store) -> None:
         tx.update_process(make_state("nope"))
 
 
+def test_several_processes_are_updated_at_once_and_an_unknown_one_is_refused(store: Store) -> None:
+    add_process(store, make_state("p1"))
+    add_process(store, make_state("p2"))
+    one = make_state("p1").model_copy(update={"status": ProcessStatus.DONE, "finished_at": T0 + timedelta(hours=1)})
+    two = failed(make_state("p2"), "build", "red")
+
+    with store.transaction() as tx:
+        tx.update_processes([one, two])
+        tx.update_processes([])
+
+    first, second = store.get_process("p1"), store.get_process("p2")
+    assert first is not None and (first.status, first.finished_at) == ("done", T0 + timedelta(hours=1))
+    assert second is not None and (second.status, second.error_step, second.error_message) == ("error", "build", "red")
+    with pytest.raises(StoreError, match="cannot update 1 of 2 processes"), store.transaction() as tx:
+        tx.update_processes([one, make_state("nope")])
+
+
 def test_an_exception_in_a_transaction_rolls_everything_back(store: Store) -> None:
     with pytest.raises(RuntimeError, match="boom"), store.transaction() as tx:
         tx.save_program("prog1", "release", {"release": "x"})
