@@ -12,22 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 
-from engine.errors import TimeSpecError
-from engine.timing.durations import parse_duration
+from skynet.durations import NonNegativeDuration as Duration
 from skynet.errors import ConfigError
 
 DEFAULT_WORKDIR = "~/.local/state/boss/git"
-
-
-def _duration(value: Any) -> Any:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            return parse_duration(value)
-        except TimeSpecError as exc:
-            raise ValueError(str(exc)) from exc
-    return value
 
 
 def _words(value: Any) -> Any:
@@ -37,8 +27,6 @@ def _words(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration), Field(ge=timedelta(0)),
-                     WithJsonSchema({"type": ["string", "number"], "description": "30s, 10m, 1h"})]
 
 
 class GitConfig(BaseModel):

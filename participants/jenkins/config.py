@@ -12,39 +12,19 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from engine.errors import TimeSpecError
-from engine.timing.durations import parse_duration
+from skynet.durations import Duration, NonNegativeDuration
 from skynet.errors import ConfigError
 
 KEY_PARAMETER = "BOSS_IDEMPOTENCY_KEY"
 
 
-def _duration(value: Any) -> Any:
-    """Read ``10s``, ``2h`` or a number of seconds the way process definitions write durations."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            return parse_duration(value)
-        except TimeSpecError as exc:
-            raise ValueError(str(exc)) from exc
-    return value
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(_duration),
-    Field(gt=timedelta(0)),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}],
-                    "description": "a duration: 30s, 10m, 1h30m, PT6H, or a number of seconds"}),
-]
 
 
 class JenkinsConfig(BaseModel):
@@ -59,7 +39,7 @@ class JenkinsConfig(BaseModel):
     poll_interval: Duration = timedelta(seconds=10)
     timeout: Duration | None = None
     request_timeout: Duration = timedelta(seconds=30)
-    outage_tolerance: Annotated[timedelta, BeforeValidator(_duration), Field(ge=timedelta(0))] = timedelta(minutes=5)
+    outage_tolerance: NonNegativeDuration = timedelta(minutes=5)
     idempotency_parameter: str = KEY_PARAMETER
     verify_tls: bool | str = True
 

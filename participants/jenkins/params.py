@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, WithJsonSchema, model_validator
 
-from participants.jenkins.config import Duration
+from skynet.durations import Duration
 
 
 def _text(value: Any) -> Any:

@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import requests
 from jira import JIRA, JIRAError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from engine.errors import TimeSpecError
-from engine.timing.durations import parse_duration
 from skynet import ParticipantError, RetryableError
+from skynet.durations import Duration
 from skynet.errors import ConfigError
 
 PERMANENT_HINT = {401: "check the token (and the user, for Cloud)", 403: "the token's user lacks a permission",
@@ -35,16 +34,6 @@ class JiraUnavailable(RetryableError):
     """Jira could not be reached, timed out, was overloaded (5xx) or rate-limited us (429)."""
 
 
-def _duration(value: Any) -> Any:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            return parse_duration(value)
-        except TimeSpecError as exc:
-            raise ValueError(str(exc)) from exc
-    return value
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration), Field(gt=timedelta(0))]
 
 
 class JiraConfig(BaseModel):

@@ -82,7 +82,6 @@ from participants.shell.config import (
     DEFAULT_PASS_ENV,
     CommandConfig,
     CommandName,
-    Duration,
     EnvName,
     ShellConfig,
     Text,
@@ -97,6 +96,7 @@ from participants.shell.params import Params as StepParams
 from participants.shell.process import POLL, signal_group, start, stop_group
 from participants.shell.running import PROGRESS_CHARS, READ_GRACE, Running, RunningCommands, supervise
 from skynet import Participant, Workitem
+from skynet.durations import Duration
 
 __all__ = [
     "DEFAULT_PASS_ENV", "MESSAGE_TAIL_CHARS", "POLL", "PROGRESS_CHARS", "READ_GRACE", "Capture", "CommandConfig",

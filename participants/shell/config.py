@@ -19,23 +19,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
-from engine.errors import TimeSpecError
-from engine.timing.durations import parse_duration
+from skynet.durations import Duration
 from skynet.errors import ConfigError
 
 log = logging.getLogger("skynet.participant.shell")
 
 DEFAULT_PASS_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME")
-
-
-def _duration(value: Any) -> Any:
-    """Read ``10m`` or a number of seconds the way process definitions write durations."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            return parse_duration(value)
-        except TimeSpecError as exc:
-            raise ValueError(str(exc)) from exc
-    return value
 
 
 def _text(value: Any) -> Any:
@@ -47,13 +36,6 @@ def _text(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(_duration),
-    Field(gt=timedelta(0)),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}],
-                    "description": "a duration: 30s, 10m, 1h30m, PT6H, or a number of seconds"}),
-]
 Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": ["string", "number", "boolean"]})]
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 CommandName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]

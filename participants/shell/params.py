@@ -11,7 +11,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from participants.shell.config import Duration, EnvName, Text
+from participants.shell.config import EnvName, Text
+from skynet.durations import Duration
 
 
 class Params(BaseModel):

@@ -17,18 +17,17 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from engine.errors import TimeSpecError
-from engine.timing.durations import parse_duration
 from participants.slack.errors import SlackError, retry_after, translate
+from skynet.durations import NonNegativeDuration as Duration
 from skynet.errors import ConfigError
 
 log = logging.getLogger("skynet.participant.slack")
@@ -40,17 +39,6 @@ PAGE = 200  # messages per history page: Slack's recommended maximum
 Message = dict[str, Any]
 
 
-def _duration(value: Any) -> Any:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            return parse_duration(value)
-        except TimeSpecError as exc:
-            raise ValueError(str(exc)) from exc
-    return value
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration),
-                     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}]})]
 
 
 class SlackConfig(BaseModel):
