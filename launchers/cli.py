@@ -8,7 +8,6 @@ then ``BOSS_*`` environment variables.
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from engine.errors import BossError
+from engine.cli.reporting import one_line_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,31 +28,7 @@ debug_option = click.option("--debug", is_flag=True, help="Show Python traceback
 
 def reports_errors(prog: str) -> Callable[[F], F]:
     """Turn BossErrors into ``PROG: message`` lines and their exit code (a traceback only with ``--debug``)."""
-
-    def decorate(command: F) -> F:
-        @functools.wraps(command)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return command(*args, **kwargs)
-            except BossError as exc:
-                if _debugging():
-                    raise
-                for line in str(exc).splitlines() or [type(exc).__name__]:
-                    click.echo(f"{prog}: {line}", err=True)
-                raise click.exceptions.Exit(exc.exit_code) from None
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def _debugging() -> bool:
-    context = click.get_current_context(silent=True)
-    while context is not None:
-        if context.params.get("debug"):
-            return True
-        context = context.parent
-    return False
+    return one_line_errors(prog)
 
 
 def configure_logging(level: str) -> None:

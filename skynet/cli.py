@@ -6,7 +6,6 @@ Every error a user can cause is a :class:`BossError` printed as one line ``skyne
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import sys
@@ -15,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from engine.errors import BossError
+from engine.cli.reporting import debugging, one_line_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,31 +22,8 @@ DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def debugging() -> bool:
-    """Whether ``--debug`` was given to the group or to the command."""
-    context = click.get_current_context(silent=True)
-    while context is not None:
-        if context.params.get("debug"):
-            return True
-        context = context.parent
-    return False
-
-
-def reports_errors(command: F) -> F:
-    """Turn BossErrors into one line on stderr and their exit code (a traceback only with --debug)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except BossError as exc:
-            if debugging():
-                raise
-            for line in str(exc).splitlines() or [type(exc).__name__]:
-                click.echo(f"skynet: {line}", err=True)
-            raise click.exceptions.Exit(exc.exit_code) from None
-
-    return wrapper  # type: ignore[return-value]
+reports_errors = one_line_errors("skynet")
+"""Turn BossErrors into one line on stderr and their exit code (a traceback only with --debug)."""
 
 
 def configure_logging(debug: bool) -> None:

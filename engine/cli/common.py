@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import sys
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 import click
 import yaml
 
+from engine.cli.reporting import one_line_errors
 from engine.errors import BossError, LaunchError
 from engine.language import Definition, parse_assignment, read_cli_value
 
@@ -30,27 +30,8 @@ def fail(message: str, code: int = 2) -> None:
     raise Exit(code)
 
 
-def reports_errors(command: F) -> F:
-    """Turn BossErrors into one-line messages and exit code 2 (tracebacks only with --debug)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except BossError as exc:
-            if click.get_current_context().find_root().params.get("debug"):
-                raise
-            for line in str(exc).splitlines() or [type(exc).__name__]:
-                click.echo(f"boss: {line}" if not _is_located(line) else line, err=True)
-            raise Exit(exc.exit_code) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _is_located(line: str) -> bool:
-    """Definition problems already start with ``file:line``; they are printed as they are."""
-    head = line.split(" ", 1)[0]
-    return ":" in head and (head.endswith((".yaml", ".yml")) or ".yaml:" in head or ".yml:" in head)
+reports_errors = one_line_errors("boss", located=True)
+"""Turn BossErrors into one-line messages and their exit code (tracebacks only with --debug)."""
 
 
 field_options = [

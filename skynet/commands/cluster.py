@@ -16,8 +16,9 @@ from typing import cast
 
 import click
 
+from engine.cli.reporting import debugging
 from engine.transport.pool_messages import ACTIONS, BROADCAST, PoolControlAnswer, RequestKind, valid_pool_name
-from skynet.cli import configure_logging, debugging, reports_errors
+from skynet.cli import configure_logging, reports_errors
 
 CONTROL_WAIT = 90.0  # longer than a pool program's stop timeout (60 s), so a slow stop still gets its answer
 REPORT_WAIT = 1.0
