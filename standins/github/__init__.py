@@ -6,6 +6,7 @@ Supported (``base_url`` either ``http://HOST:PORT`` or ``http://HOST:PORT/api/v3
 ``GET /user``                                               the token's user
 ``GET /repos/{o}/{r}``                                      a repository
 ``GET /repos/{o}/{r}/git/ref/{heads|tags}/{name}``          one ref (404 when missing)
+``GET /repos/{o}/{r}/git/matching-refs/{prefix}``           refs under ``refs/{prefix}`` (``[]`` if none)
 ``POST /repos/{o}/{r}/git/refs``                            create a branch or tag ref (422 when it exists)
 ``GET /repos/{o}/{r}/commits/{ref}``                        a commit by sha, branch or tag
 ``POST /repos/{o}/{r}/merges``                              201 merge commit, 204 nothing to merge, 409 conflict

@@ -142,6 +142,18 @@ async def get_ref(request: Request, owner: str, name: str, ref: str) -> JSONResp
         return json_answer(shapes.git_ref(urls_of(request), repo, f"refs/{ref}", refs[short]))
 
 
+@router.get("/repos/{owner}/{name}/git/matching-refs/{ref:path}")
+async def matching_refs(request: Request, owner: str, name: str, ref: str) -> JSONResponse:
+    """Every reference whose name starts with ``refs/{ref}`` (``tags/v``), sorted by name; ``[]`` for none."""
+    with state_of(request).lock:
+        repo = repo_of(request, owner, name)
+        prefix = f"refs/{ref}"
+        refs = [(f"refs/{kind}/{short}", sha) for kind, named in (("heads", repo.branches), ("tags", repo.tags))
+                for short, sha in named.items()]
+        return json_answer([shapes.git_ref(urls_of(request), repo, full, sha)
+                            for full, sha in sorted(refs) if full.startswith(prefix)])
+
+
 @router.post("/repos/{owner}/{name}/git/refs")
 async def create_ref(request: Request, owner: str, name: str) -> JSONResponse:
     """Create ``refs/heads/NAME`` or ``refs/tags/NAME`` at an existing commit."""

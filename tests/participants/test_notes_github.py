@@ -68,6 +68,24 @@ def test_without_first_parent_every_commit_but_no_merge_is_listed(github):
     assert "\n- wip (" in outcome.result["markdown"] and "Merge pull request" not in outcome.result["markdown"]
 
 
+def test_an_empty_from_is_the_nearest_v_tag_below_to_found_by_matching_refs(github):
+    state, config = github
+    repo = state.repo("acme/api")
+    state.create_branch("acme/api", "hotfix", "main")
+    elsewhere = state.commit("acme/api", "hotfix", "fix: elsewhere", {"hot.py": "1"})
+    with state.lock:
+        repo.tags["v2026.12"] = repo.branches["integration2026.12"]  # on `to`: the release being made
+        repo.tags["v2027.01"] = elsewhere  # not below `to`
+        repo.tags["build-7"] = repo.commits[repo.branches["main"]].parents[0]  # nearer, but not v*
+    explicit = notes(config)
+    outcome = notes(config, **{"from": ""})
+    assert outcome.ok, outcome.error
+    found = outcome.result["repos"]["acme/api"]
+    assert (found["from"], found["from_sha"], found["commits"]) == ("v2026.11", repo.tags["v2026.11"], 5)
+    assert outcome.result["markdown"] == explicit.result["markdown"]
+    assert state.calls("GET", "/git/matching-refs/tags/v")
+
+
 def test_an_unknown_ref_names_the_repository_and_the_ref(github):
     _, config = github
     error = error_of(notes(config, to="integration2027.01"))

@@ -77,6 +77,23 @@ def test_refs_are_created_once_then_422_reference_already_exists(url: str, state
     assert (unknown.value.status, unknown.value.data["message"]) == (422, "No commit found for SHA: nope")
 
 
+def test_matching_refs_lists_the_tags_of_a_prefix_sorted_and_none_for_an_unmatched_one(url: str,
+                                                                                    state: GitHubState) -> None:
+    repo = client(url).get_repo("acme/api")
+    main, stable = state.repo("acme/api").branches["main"], state.commit("acme/api", "stable", "fix", {"a.py": "1"})
+    with state.lock:
+        state.repo("acme/api").tags.update({"v2026.12": stable, "v2026.11": main, "old-1": main})
+
+    tags = [(r.ref, r.object.sha, r.object.type) for r in repo.get_git_matching_refs("tags/v")]
+
+    assert tags == [("refs/tags/v2026.11", main, "commit"), ("refs/tags/v2026.12", stable, "commit")]
+    assert list(repo.get_git_matching_refs("tags/release-")) == []
+    assert [r.ref for r in repo.get_git_matching_refs("heads/")] == ["refs/heads/main", "refs/heads/stable"]
+    missing = requests.get(f"{url}/repos/acme/nope/git/matching-refs/tags/v",
+                           headers={"Authorization": "token test-token"}, timeout=5)
+    assert (missing.status_code, missing.json()["message"]) == (404, "Not Found")
+
+
 def test_merges_answer_201_204_and_409_as_githubs_merges_api(url: str, state: GitHubState) -> None:
     state.create_branch("acme/api", "feature", "main")
     state.commit("acme/api", "feature", "Feature", {"feature.py": "1"})
