@@ -111,17 +111,39 @@ def load_settings(explicit: str | None = None, flags: Mapping[str, Any] | None =
         raise ConfigError(f"bad setting {where}: {first['msg']} (from {path or 'the environment'})") from exc
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def read_mapping_file(path: Path, kind: str, shape: str) -> dict[str, Any]:
+    """A YAML file holding one mapping (an empty file is an empty mapping), for every boss config file.
+
+    Args:
+        path: The file.
+        kind: What the file is, for messages (``config file``, ``webhooks file``...).
+        shape: What the top level must be, for the message when it is not a mapping.
+
+    Raises:
+        ConfigError: unreadable, not YAML, or not a mapping — one line naming the file.
+    """
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read {kind} {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+        raise ConfigError(f"{kind} {path} is not valid YAML: {_yaml_problem(exc)}") from exc
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise ConfigError(f"config file {path} must be a mapping of settings")
+        raise ConfigError(f"{kind} {path} must be {shape}")
+    return loaded
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's multi-line message as one line: what is wrong and where."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else str(problem)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    loaded = read_mapping_file(path, "config file", "a mapping of settings")
     engine = loaded.get("engine", loaded)
     if not isinstance(engine, dict):
         raise ConfigError(f"config file {path}: 'engine' must be a mapping of settings")

@@ -14,10 +14,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from engine.config import ConfigError
+from engine.config import ConfigError, read_mapping_file
 from engine.errors import BossError
 from engine.expressions import render
 from engine.timing import check_time_spec, describe_rule, occurrences, parse_duration, parse_instant, parse_zone
@@ -149,16 +148,9 @@ def load_schedules(path: str | Path) -> list[Schedule]:
         ConfigError: the file cannot be read, is not YAML, or an entry is invalid (the message names it).
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read schedules file {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"schedules file {path} is not valid YAML: {exc}") from exc
-    if data is None:
+    data = read_mapping_file(path, "schedules file", "a mapping with a 'schedules' list")
+    if not data:
         return []
-    if not isinstance(data, dict):
-        raise ConfigError(f"schedules file {path} must be a mapping with a 'schedules' list")
     try:
         return list(SchedulesFile.model_validate(data).schedules)
     except ValidationError as exc:

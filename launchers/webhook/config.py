@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-from engine.config import ConfigError
+from engine.config import ConfigError, read_mapping_file
 from engine.expressions import check_condition
 from launchers.templates import as_value_error, check_templates
 
@@ -119,17 +118,7 @@ def load_webhooks(path: str | Path, env: Mapping[str, str] = os.environ) -> Webh
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read webhooks file {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"webhooks file {path} is not valid YAML: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"webhooks file {path} must be a mapping with a 'rules' list")
-    return data
+    return read_mapping_file(path, "webhooks file", "a mapping with a 'rules' list")
 
 
 def _read_secret(path: Path) -> str:
