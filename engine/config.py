@@ -17,18 +17,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.errors import BossError
+from engine.urls import default_store_url
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
 
 
 class ConfigError(BossError):
     """The configuration file or an environment variable is malformed."""
-
-
-def default_store_url() -> str:
-    """A SQLite file in the user's data directory."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return f"sqlite:///{Path(base) / 'boss' / 'boss.db'}"
 
 
 class ApiToken(BaseModel):
@@ -148,13 +143,3 @@ def _read_file(path: Path) -> dict[str, Any]:
     if not isinstance(engine, dict):
         raise ConfigError(f"config file {path}: 'engine' must be a mapping of settings")
     return {k.replace("-", "_"): v for k, v in engine.items()}
-
-
-def mask_url(url: str) -> str:
-    """A URL safe to print: the password replaced by ``***``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url

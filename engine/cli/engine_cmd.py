@@ -8,12 +8,12 @@ import click
 
 from engine.cli.common import reports_errors
 from engine.cli.context import settings
-from engine.config import mask_url
 from engine.language import Library
 from engine.service.core import EngineCore, real_clock
 from engine.service.daemon import Daemon
 from engine.service.programs import Programs
 from engine.store import open_store
+from engine.urls import mask_url
 
 
 @click.command()

@@ -24,11 +24,12 @@ from pika.adapters.select_connection import SelectConnection
 from pika.channel import Channel
 from pika.spec import Basic, BasicProperties
 
-from engine.config import Settings, mask_url
+from engine.config import Settings
 from engine.errors import StoreError, TransportError
 from engine.service.core import BatchResult, EngineCore, Incoming
 from engine.store import OutboxRow, Store
 from engine.transport import topology
+from engine.urls import mask_url
 
 log = logging.getLogger("boss.engine")
 

@@ -8,7 +8,7 @@ records how far each schedule got (``boss_schedules``, never process state).
 
 from __future__ import annotations
 
-from engine.store.connect import default_store_url, mask
+from engine.store.connect import mask
 from engine.store.rows import (
     DueTimer,
     HistoryRow,
@@ -22,6 +22,7 @@ from engine.store.rows import (
 )
 from engine.store.store import Store, open_store
 from engine.store.tx import Tx
+from engine.urls import default_store_url
 
 __all__ = [
     "DueTimer",

@@ -11,8 +11,6 @@ its password masked.
 from __future__ import annotations
 
 import json
-import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from engine.errors import StoreError
+from engine.urls import mask_url
 
 WRITE = "boss_write"
 """Execution option of connections that will write: SQLite begins them with ``BEGIN IMMEDIATE``."""
@@ -35,29 +34,8 @@ _MAX_REASON = 300
 _DRIVER_HINTS = ("Is the server running",)  # libpq's advice: ours follows, worded for boss
 
 
-def default_store_url() -> str:
-    """The SQLite file in the user's data directory: ``$XDG_DATA_HOME/boss/boss.db``.
-
-    Falls back to ``~/.local/share/boss/boss.db`` (the XDG default) when ``XDG_DATA_HOME`` is unset.
-    """
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return f"sqlite:///{Path(base) / 'boss' / 'boss.db'}"
-
-
-def mask(url: str) -> str:
-    """The URL with any password replaced by ``***``, safe for messages and logs.
-
-    Works on text that does not parse as a URL too, since bad URLs must be reported without leaking.
-    """
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    head, qmark, query = rest.partition("?")
-    credentials, at, host = head.rpartition("@")
-    if at and ":" in credentials:
-        head = f"{credentials.split(':', 1)[0]}:***@{host}"
-    query = re.sub(r"(?i)(password=)[^&]*", r"\1***", query)
-    return f"{scheme}{sep}{head}{qmark}{query}"
+mask = mask_url
+"""The URL with any password replaced by ``***`` (see :func:`engine.urls.mask_url`)."""
 
 
 def parse(url: str) -> URL:

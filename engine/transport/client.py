@@ -15,11 +15,11 @@ import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
 
-from engine.config import mask_url
 from engine.errors import TransportError
 from engine.transport import topology
 from engine.transport.messages import CommandMessage, LaunchMessage, MessageError, Registration, ResponseMessage
 from engine.transport.signing import signed_headers
+from engine.urls import mask_url
 
 
 def new_request_id() -> str:
