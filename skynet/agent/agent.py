@@ -22,11 +22,12 @@ from typing import Literal, cast
 from engine.transport import topology
 from engine.transport.messages import MessageError
 from engine.transport.pool_messages import Action, PoolControl, PoolControlAnswer, PoolState, pool_state_route
+from engine.urls import mask_url
 from skynet.agent.backend import PoolActionError, PoolBackend, PoolSnapshot
 from skynet.agent.link import AgentLink, direct_reply_address
 from skynet.agent.policy import Gate, addressed_to
 from skynet.agent.settings import AgentSettings
-from skynet.runtime.connection import LinkErrors, describe, mask_url
+from skynet.runtime.connection import LinkErrors, describe
 
 log = logging.getLogger("skynet.agent")
 

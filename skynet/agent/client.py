@@ -24,7 +24,7 @@ from engine.transport import topology
 from engine.transport.messages import MessageError
 from engine.transport.pool_messages import BROADCAST, PoolControl, PoolControlAnswer, RequestKind, pool_control_route
 from engine.transport.signing import signature_of, signed_headers, verify
-from skynet.runtime.connection import mask_url
+from engine.urls import mask_url
 
 
 class NoAgent(BossError):

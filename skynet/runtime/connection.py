@@ -43,15 +43,6 @@ class Delivery:
     signature: str | None = None
 
 
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (safe to log)."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
-
-
 def describe(exc: BaseException) -> str:
     """A short, one-line reason for a connection problem."""
     text = str(exc).strip().replace("\n", " ")

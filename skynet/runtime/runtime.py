@@ -21,12 +21,13 @@ from typing import Any
 from engine.errors import TransportError
 from engine.transport import topology
 from engine.transport.signing import UNSIGNED, verify
+from engine.urls import mask_url
 from skynet.config import describe as describe_config
 from skynet.config import load_config
 from skynet.errors import SetupError
 from skynet.participant import Participant, check_name
 from skynet.runtime.announcements import AnnouncementKind, Announcer, new_instance_id
-from skynet.runtime.connection import Delivery, Link, LinkErrors, describe, mask_url
+from skynet.runtime.connection import Delivery, Link, LinkErrors, describe
 from skynet.runtime.dispatcher import Dispatcher
 from skynet.runtime.outbox import Outbox
 from skynet.runtime.status_file import StatusFile

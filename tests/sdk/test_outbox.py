@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from engine.transport.messages import ReplyMessage
-from skynet.runtime.connection import Delivery, Link, NotDelivered, Settlement, mask_url
+from engine.urls import mask_url
+from skynet.runtime.connection import Delivery, Link, NotDelivered, Settlement
 from skynet.runtime.outbox import Outbox
 from skynet.runtime.worker import ReplyKind
 
